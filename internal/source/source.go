@@ -1,0 +1,92 @@
+// Package source defines how extracted data is read: every source kind (CSV
+// and text files, Excel workbooks, JSON APIs, Enhetsregisteret, PostgreSQL)
+// yields a Reader of text records with a header, streaming, plus a Report of
+// what it detected.
+//
+// Sub-packages implement the kinds; package extract chooses one from a
+// dataset definition.
+package source
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Record is one data row as text, in header order.
+type Record struct {
+	// Line is the 1-based line (or row, or item) number in the source where
+	// the record starts, so a data steward can find it.
+	Line int64
+	// Fields are the cell values. The slice may be reused by the next call to
+	// Read; copy it to keep it.
+	Fields []string
+}
+
+// Reader streams the records of one source. Implementations read
+// incrementally: memory must not grow with the size of the source.
+type Reader interface {
+	// Header returns the column names.
+	Header() []string
+	// Read returns the next record, or io.EOF after the last one. A record
+	// that cannot be parsed is skipped, counted and reported in Report; Read
+	// returns an error only when the source as a whole cannot be read.
+	Read() (Record, error)
+	// Report describes what the reader detected and skipped so far.
+	Report() Report
+	// Close releases the source.
+	Close() error
+}
+
+// Report describes how a source was read. Fields that do not apply to a
+// source kind are left empty.
+type Report struct {
+	Kind      string `json:"kind"`
+	Location  string `json:"location,omitempty"`
+	Encoding  string `json:"encoding,omitempty"`
+	Delimiter string `json:"delimiter,omitempty"`
+	// HeaderRow is the 1-based line of the (last) header line.
+	HeaderRow int `json:"headerRow,omitempty"`
+	// Sheet is the worksheet read from a workbook.
+	Sheet string `json:"sheet,omitempty"`
+	// Detected lists what was chosen by detection rather than declared,
+	// e.g. {"encoding": "windows-1252", "delimiter": ";"}.
+	Detected map[string]string `json:"detected,omitempty"`
+	Rows     int64             `json:"rows"`
+	Columns  int               `json:"columns"`
+	// SkippedLines are records that could not be parsed at all.
+	Skipped []LineError `json:"skipped,omitempty"`
+	// SkippedCount counts them all; Skipped may hold only the first ones.
+	SkippedCount int64 `json:"skippedCount,omitempty"`
+	// ContentHash is the SHA-256 of the raw source bytes, hex-encoded, when
+	// known; it lets a scheduled run skip an unchanged source.
+	ContentHash string `json:"contentHash,omitempty"`
+	// NotModified is set when an HTTP source answered 304.
+	NotModified bool `json:"notModified,omitempty"`
+}
+
+// LineError is a problem with one line of the source.
+type LineError struct {
+	Line    int64  `json:"line"`
+	Message string `json:"message"`
+}
+
+// Error is the error of a source that cannot be read at all: an HTML page
+// where CSV was expected, an empty or truncated file, an unreachable URL.
+type Error struct {
+	Location string
+	Err      error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("source %s: %v", e.Location, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Sentinel errors wrapped by Error.
+var (
+	// ErrEmpty means the source has no data at all.
+	ErrEmpty = errors.New("source is empty")
+	// ErrWrongFormat means the source is not in the declared format, such as
+	// an HTML error page saved as CSV.
+	ErrWrongFormat = errors.New("source is not in the declared format")
+)
