@@ -17,7 +17,7 @@ type Config struct {
 	// BaseURL is the public URL of the published folder or bucket, without a
 	// trailing slash (http://localhost:8080 locally).
 	BaseURL string `yaml:"baseURL"`
-	// APIURL is the base URL of the query API; defaults to BaseURL.
+	// APIURL is the base URL of the query API; defaults to BaseURL + "/api".
 	APIURL string `yaml:"apiURL,omitempty"`
 	// Catalog describes the DCAT catalog.
 	Catalog Catalog `yaml:"catalog"`
@@ -65,7 +65,7 @@ func Load(file string) (*Config, error) {
 func (c *Config) fill() {
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.APIURL == "" {
-		c.APIURL = c.BaseURL
+		c.APIURL = c.BaseURL + "/api"
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
 	if c.Retention == 0 {

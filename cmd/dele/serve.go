@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dele-opendata/dele/internal/server"
+	"github.com/dele-opendata/dele/internal/store/fsstore"
+)
+
+// defaultOut is the local public folder.
+const defaultOut = "public"
+
+func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "serve")
+	out := fs.String("out", defaultOut, "published folder to serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	public, err := fsstore.New(*out)
+	if err != nil {
+		return err
+	}
+	h := server.Handler(public, serverOptions(public))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(env.stdout, "Serving %s on http://%s/ (portal /, catalog /catalog, OpenAPI /openapi.json, API /api/datasets). Ctrl-C stops.\n", *out, ln.Addr())
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
