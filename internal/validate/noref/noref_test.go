@@ -204,13 +204,13 @@ func TestForYear(t *testing.T) {
 
 func TestOrgnr(t *testing.T) {
 	tests := map[string]bool{
-		"964965226": true,  // Oslo kommune (the example publisher)
-		"974760673": true,  // Brønnøysundregistrene
-		"964965227": false, // wrong check digit
-		"96496522":  false,
+		"964965226":  true,  // Oslo kommune (the example publisher)
+		"974760673":  true,  // Brønnøysundregistrene
+		"964965227":  false, // wrong check digit
+		"96496522":   false,
 		"9649652260": false,
-		"96496522a": false,
-		"":          false,
+		"96496522a":  false,
+		"":           false,
 	}
 	for s, want := range tests {
 		if got := Orgnr(s); got != want {
