@@ -62,6 +62,21 @@ type Report struct {
 	ContentHash string `json:"contentHash,omitempty"`
 	// NotModified is set when an HTTP source answered 304.
 	NotModified bool `json:"notModified,omitempty"`
+	// ETag and LastModified are the HTTP validators of the fetched source,
+	// kept for the next run's conditional request.
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"lastModified,omitempty"`
+	// MissingValues are the missing-value markers in force: the declared
+	// ones, or those detected in the data ("" for empty cells, ".", "..",
+	// ":", "-", "*"). Records keep the markers as text; the validator maps
+	// them to missing.
+	MissingValues []string `json:"missingValues,omitempty"`
+	// Ragged are records whose field count differs from the header's. They
+	// are passed through unchanged (not skipped) so validation reports the
+	// extra or missing cells; RaggedCount counts them all and Ragged may
+	// hold only the first ones.
+	Ragged      []LineError `json:"ragged,omitempty"`
+	RaggedCount int64       `json:"raggedCount,omitempty"`
 }
 
 // LineError is a problem with one line of the source.

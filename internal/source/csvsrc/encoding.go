@@ -1,0 +1,242 @@
+package csvsrc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Canonical encoding names used in reports and accepted in definitions.
+const (
+	UTF8        = "utf-8"
+	UTF16LE     = "utf-16le"
+	UTF16BE     = "utf-16be"
+	Windows1252 = "windows-1252"
+	ISO88591    = "iso-8859-1"
+)
+
+// encodingOf returns the decoder for a canonical or IANA encoding name; nil
+// for UTF-8, which is read as is.
+func encodingOf(name string) (string, encoding.Encoding, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "utf-8", "utf8", "utf-8-sig", "utf-8-bom":
+		return UTF8, nil, nil
+	case "utf-16le", "utf16le", "utf-16", "ucs-2le":
+		return UTF16LE, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), nil
+	case "utf-16be", "utf16be", "ucs-2be":
+		return UTF16BE, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
+	case "windows-1252", "cp1252", "win1252", "ansi":
+		return Windows1252, charmap.Windows1252, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1":
+		return ISO88591, charmap.ISO8859_1, nil
+	}
+	e, err := ianaindex.IANA.Encoding(name)
+	if err != nil || e == nil {
+		return "", nil, fmt.Errorf("unknown encoding %q (use utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-1)", name)
+	}
+	n, _ := ianaindex.IANA.Name(e)
+	return strings.ToLower(n), e, nil
+}
+
+// bomOf returns the encoding and length of a byte-order mark at the start of
+// b, or "" and 0.
+func bomOf(b []byte) (string, int) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return UTF8, 3
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return UTF16LE, 2
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return UTF16BE, 2
+	}
+	return "", 0
+}
+
+// utf16NoBOM recognises UTF-16 text without a byte-order mark by its zero
+// bytes: mostly-ASCII text in UTF-16LE has a zero in nearly every odd
+// position and almost none in even positions (the reverse for BE).
+func utf16NoBOM(b []byte) string {
+	n := min(len(b), 8192) &^ 1
+	if n < 4 {
+		return ""
+	}
+	var even, odd int
+	for i := 0; i < n; i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	half := n / 2
+	switch {
+	case odd*10 >= half*3 && even*20 <= odd:
+		return UTF16LE
+	case even*10 >= half*3 && odd*20 <= even:
+		return UTF16BE
+	}
+	return ""
+}
+
+// sniffBinary returns an error when b is clearly not text: a known binary
+// signature, NUL bytes, or many control characters.
+func sniffBinary(b []byte) error {
+	sigs := []struct {
+		magic []byte
+		what  string
+	}{
+		{[]byte("PK\x03\x04"), "a ZIP archive (an Excel .xlsx workbook? use source type xlsx)"},
+		{[]byte{0xD0, 0xCF, 0x11, 0xE0}, "an old Excel/Office .xls file"},
+		{[]byte("%PDF"), "a PDF document"},
+		{[]byte{0x1F, 0x8B}, "a gzip archive"},
+		{[]byte("PAR1"), "a Parquet file"},
+		{[]byte("\x89PNG"), "a PNG image"},
+		{[]byte{0xFF, 0xD8, 0xFF}, "a JPEG image"},
+	}
+	for _, s := range sigs {
+		if bytes.HasPrefix(b, s.magic) {
+			return fmt.Errorf("%w: the content is %s, not text", errWrongFormat, s.what)
+		}
+	}
+	n := min(len(b), 8192)
+	var ctl int
+	for i := 0; i < n; i++ {
+		c := b[i]
+		if c == 0 {
+			return fmt.Errorf("%w: binary content (NUL byte at offset %d), not a text file", errWrongFormat, i)
+		}
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1A {
+			ctl++
+		}
+	}
+	if n > 0 && ctl*100 > n {
+		return fmt.Errorf("%w: binary content (%d control bytes in the first %d), not a text file", errWrongFormat, ctl, n)
+	}
+	return nil
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing an incomplete
+// rune at its end when more input follows.
+func validUTF8Prefix(b []byte, atEOF bool) bool {
+	if !atEOF {
+		for k := 1; k <= 3 && k <= len(b); k++ {
+			if utf8.RuneStart(b[len(b)-k]) {
+				if !utf8.FullRune(b[len(b)-k:]) {
+					b = b[:len(b)-k]
+				}
+				break
+			}
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// hasC1 reports whether b has a byte in 0x80–0x9F: printable characters in
+// Windows-1252 (€, š, ž, “, …) but unused control codes in ISO-8859-1.
+func hasC1(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 && c <= 0x9F {
+			return true
+		}
+	}
+	return false
+}
+
+// eightBit chooses between Windows-1252 and ISO-8859-1 for non-UTF-8 text.
+func eightBit(c1 bool) string {
+	if c1 {
+		return Windows1252
+	}
+	return ISO88591
+}
+
+// scanStats is what a pass over the whole raw file found.
+type scanStats struct {
+	invalidUTF8 bool
+	c1          bool
+	// backslashQuotes counts \" followed by something other than a field or
+	// line end: a quote escaped with a backslash inside a field.
+	backslashQuotes int
+	size            int64
+}
+
+// prescan reads all of r (the raw bytes), feeding w (a hash) when not nil,
+// and collects encoding and escaping evidence that a sample cannot give.
+func prescan(r io.Reader, w io.Writer) (scanStats, error) {
+	var st scanStats
+	buf := make([]byte, 1<<20)
+	carry := 0
+	var prevBackslash bool
+	for {
+		n, err := io.ReadFull(r, buf[carry:])
+		if n > 0 && w != nil {
+			w.Write(buf[carry : carry+n])
+		}
+		st.size += int64(n)
+		end := carry + n
+		atEOF := err != nil
+		chunk := buf[:end]
+		// UTF-8 validity, carrying an incomplete rune to the next chunk.
+		cut := end
+		if !atEOF {
+			for k := 1; k <= 3 && k <= end; k++ {
+				if utf8.RuneStart(chunk[end-k]) {
+					if !utf8.FullRune(chunk[end-k:]) {
+						cut = end - k
+					}
+					break
+				}
+			}
+		}
+		if !st.invalidUTF8 && !utf8.Valid(chunk[:cut]) {
+			st.invalidUTF8 = true
+		}
+		if st.invalidUTF8 && !st.c1 && hasC1(chunk[carry:end]) {
+			st.c1 = true
+		}
+		// Backslash-escaped quotes; the new bytes only (carry was seen).
+		fresh := chunk[carry:end]
+		if prevBackslash && len(fresh) > 0 && fresh[0] == '"' && len(fresh) > 1 && !fieldEnd(fresh[1]) {
+			st.backslashQuotes++
+		}
+		for i := 0; ; {
+			j := bytes.Index(fresh[i:], []byte(`\"`))
+			if j < 0 {
+				break
+			}
+			k := i + j + 2
+			if k < len(fresh) && !fieldEnd(fresh[k]) {
+				st.backslashQuotes++
+			}
+			i = k
+		}
+		if len(fresh) > 0 {
+			prevBackslash = fresh[len(fresh)-1] == '\\'
+		}
+		if atEOF {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return st, nil
+			}
+			return st, err
+		}
+		carry = copy(buf, chunk[cut:end])
+	}
+}
+
+// fieldEnd reports whether c ends a field in any candidate dialect.
+func fieldEnd(c byte) bool {
+	switch c {
+	case ';', ',', '\t', '|', '\n', '\r':
+		return true
+	}
+	return false
+}
