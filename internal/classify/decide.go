@@ -1,0 +1,304 @@
+package classify
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dele-opendata/dele/datasets"
+)
+
+// Finding is one label of one column as the decision sees it.
+type Finding struct {
+	Column     string     `json:"column"`
+	Kind       Kind       `json:"kind"`
+	Personal   bool       `json:"personal"`
+	Confidence Confidence `json:"confidence"`
+	Matches    int64      `json:"matches"`
+	NonEmpty   int64      `json:"nonEmpty"`
+	Examples   []int64    `json:"examples,omitempty"`
+	// Allowed is set when the definition acknowledges this kind in this
+	// column (classification.allow).
+	Allowed bool `json:"allowed,omitempty"`
+	// Blocking is set when this finding stops publication.
+	Blocking bool   `json:"blocking"`
+	Reason   string `json:"reason"`
+}
+
+// Decision is the access-rights decision for one run.
+type Decision struct {
+	// Declared is the access right in the definition.
+	Declared string `json:"declared"`
+	// Access is the access right to catalogue the dataset with: the declared
+	// one, or NON_PUBLIC when the declared value is unknown or when a PUBLIC
+	// dataset is blocked by personal data.
+	Access string `json:"access"`
+	// Publish is true only for a PUBLIC dataset with no blocking finding.
+	// When false, no data file is published (metadata only).
+	Publish bool `json:"publish"`
+	// Rows is the number of rows scanned.
+	Rows     int64     `json:"rows"`
+	Findings []Finding `json:"findings"`
+	// Message says what was decided and, when blocked, how to resolve it
+	// (English); MessageNB says the same in bokmål.
+	Message   string `json:"message"`
+	MessageNB string `json:"messageNb"`
+}
+
+// Blocking returns the findings that stop publication.
+func (d Decision) Blocking() []Finding {
+	var out []Finding
+	for _, f := range d.Findings {
+		if f.Blocking {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// CheckAllow checks a definition's classification allow list against a
+// header: every column must exist, every kind must be known, and national
+// identity numbers can never be allowed.
+func CheckAllow(header []string, allow map[string][]string) error {
+	cols := make([]string, 0, len(allow))
+	for c := range allow {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	for _, c := range cols {
+		if header != nil && indexOf(header, c) < 0 {
+			return fmt.Errorf("classification.allow: column %q is not in the header", c)
+		}
+		for _, k := range allow[c] {
+			kind := Kind(k)
+			if !known(kind) {
+				return fmt.Errorf("classification.allow: column %q: unknown kind %q (known: %s)", c, k, kindList())
+			}
+			if kind.NationalID() {
+				return fmt.Errorf("classification.allow: column %q: %s cannot be allowed; drop or hash the column, or declare the dataset RESTRICTED", c, k)
+			}
+		}
+	}
+	return nil
+}
+
+func known(k Kind) bool {
+	for _, x := range Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func kindList() string {
+	s := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Decide decides the access right of a dataset from its declared access
+// right and the classification. It fails closed:
+//
+//   - PUBLIC: published only when no column holds personal data that is not
+//     acknowledged in the allow list. Every personal label blocks, whatever
+//     its confidence; contact information (e-mail, phone) blocks too unless
+//     the column allows it (a municipal office's contact details are a
+//     steward's call); national identity numbers can never be allowed.
+//     Blocked: Publish=false and Access=NON_PUBLIC.
+//   - RESTRICTED and NON_PUBLIC: never published (metadata only); the
+//     findings are reported.
+//   - Anything else (empty, misspelt): treated as NON_PUBLIC, not published.
+func Decide(declaredAccess string, r Result) Decision {
+	d := Decision{Declared: declaredAccess, Rows: r.Rows}
+	for _, c := range r.Columns {
+		for _, l := range c.Labels {
+			f := Finding{
+				Column: c.Name, Kind: l.Kind, Personal: l.Personal, Confidence: l.Confidence,
+				Matches: l.Matches, NonEmpty: c.NonEmpty, Examples: l.Examples, Reason: l.Reason,
+			}
+			for _, a := range c.Allowed {
+				if a == l.Kind && !l.Kind.NationalID() {
+					f.Allowed = true
+				}
+			}
+			f.Blocking = f.Personal && !f.Allowed
+			d.Findings = append(d.Findings, f)
+		}
+	}
+	switch declaredAccess {
+	case datasets.AccessPublic:
+		blocking := d.Blocking()
+		if len(blocking) == 0 {
+			d.Access, d.Publish = datasets.AccessPublic, true
+			d.Message = "Published as PUBLIC: no personal data found"
+			d.MessageNB = "Publisert som PUBLIC: fant ingen personopplysninger"
+			if n := allowedCount(d.Findings); n > 0 {
+				d.Message += fmt.Sprintf(" apart from %d finding(s) the definition allows", n)
+				d.MessageNB += fmt.Sprintf(" utover %d funn som definisjonen tillater", n)
+			}
+			d.Message += "."
+			d.MessageNB += "."
+			return d
+		}
+		d.Access = datasets.AccessNonPublic
+		what, whatNB := describe(blocking)
+		d.Message = "Not published: the dataset is declared PUBLIC but holds personal data: " + what + ". " +
+			"To resolve, for each column: drop it (treatments: {column: {action: drop}}), mask it (action: mask), " +
+			"pseudonymise it with a keyed hash whose key comes from a secret (action: hash, keyEnv: NAME), " +
+			"generalise or aggregate it (action: generalise, to: year), or declare the dataset RESTRICTED. " +
+			"If the values are an office's contact details, not a person's, acknowledge them in classification.allow."
+		d.MessageNB = "Ikke publisert: datasettet er erklært PUBLIC, men inneholder personopplysninger: " + whatNB + ". " +
+			"Løs det for hver kolonne: fjern den (treatments: {kolonne: {action: drop}}), masker den (action: mask), " +
+			"pseudonymiser med en nøklet hash der nøkkelen kommer fra en hemmelighet (action: hash, keyEnv: NAVN), " +
+			"generaliser eller aggreger (action: generalise, to: year), eller erklær datasettet RESTRICTED. " +
+			"Er verdiene kontaktopplysninger til et kontor og ikke en person, godkjenn dem i classification.allow."
+		return d
+	case datasets.AccessRestricted, datasets.AccessNonPublic:
+		d.Access = declaredAccess
+		d.Message = fmt.Sprintf("Declared %s: catalogued with metadata only, no data file published.", declaredAccess)
+		d.MessageNB = fmt.Sprintf("Erklært %s: katalogisert med metadata, ingen datafil publisert.", declaredAccess)
+		for i := range d.Findings {
+			d.Findings[i].Blocking = false
+		}
+		return d
+	default:
+		d.Access = datasets.AccessNonPublic
+		d.Message = fmt.Sprintf("Not published: access %q is not PUBLIC, RESTRICTED or NON_PUBLIC; treated as NON_PUBLIC.", declaredAccess)
+		d.MessageNB = fmt.Sprintf("Ikke publisert: tilgang %q er ikke PUBLIC, RESTRICTED eller NON_PUBLIC; behandlet som NON_PUBLIC.", declaredAccess)
+		return d
+	}
+}
+
+func allowedCount(fs []Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Allowed {
+			n++
+		}
+	}
+	return n
+}
+
+// describe lists "column (kind, kind)" for the findings, in column order.
+func describe(fs []Finding) (en, nb string) {
+	var order []string
+	kinds := map[string][]Kind{}
+	for _, f := range fs {
+		if _, ok := kinds[f.Column]; !ok {
+			order = append(order, f.Column)
+		}
+		kinds[f.Column] = append(kinds[f.Column], f.Kind)
+	}
+	var pe, pn []string
+	for _, c := range order {
+		var ke, kn []string
+		for _, k := range kinds[c] {
+			ke = append(ke, kindName(k, "en"))
+			kn = append(kn, kindName(k, "nb"))
+		}
+		pe = append(pe, fmt.Sprintf("column %q (%s)", c, strings.Join(ke, ", ")))
+		pn = append(pn, fmt.Sprintf("kolonne %q (%s)", c, strings.Join(kn, ", ")))
+	}
+	return strings.Join(pe, "; "), strings.Join(pn, "; ")
+}
+
+var kindNames = map[Kind][2]string{
+	KindFodselsnummer:   {"fødselsnummer (national identity number)", "fødselsnummer"},
+	KindDnummer:         {"D-nummer (identity number)", "D-nummer"},
+	KindHnummer:         {"H-nummer (help identity number)", "H-nummer"},
+	KindSyntheticID:     {"synthetic test identity number", "syntetisk testidentitet"},
+	KindEmail:           {"e-mail addresses", "e-postadresser"},
+	KindPhone:           {"phone numbers", "telefonnumre"},
+	KindBankAccount:     {"bank account numbers", "kontonumre"},
+	KindIPAddress:       {"IP addresses", "IP-adresser"},
+	KindPersonName:      {"person names", "personnavn"},
+	KindAddressWithName: {"addresses next to person names", "adresser sammen med personnavn"},
+	KindENKName:         {"names of sole proprietorships (a person's name)", "navn på enkeltpersonforetak (personnavn)"},
+	KindOrgNr:           {"organisation numbers (not personal data)", "organisasjonsnumre (ikke personopplysninger)"},
+}
+
+func kindName(k Kind, lang string) string {
+	n, ok := kindNames[k]
+	if !ok {
+		return string(k)
+	}
+	if lang == "nb" {
+		return n[1]
+	}
+	return n[0]
+}
+
+// Text renders the decision as a report a data steward can read, in
+// bokmål (lang "nb") or English (anything else).
+func (d Decision) Text(lang string) string {
+	nb := lang == "nb"
+	var b strings.Builder
+	t := func(en, no string) string {
+		if nb {
+			return no
+		}
+		return en
+	}
+	fmt.Fprintf(&b, "%s\n", t("Personal-data classification", "Klassifisering av personopplysninger"))
+	fmt.Fprintf(&b, "%s: %s; %s: %s; %s: %d\n",
+		t("Declared access", "Erklært tilgang"), d.Declared,
+		t("decided", "besluttet"), d.Access,
+		t("rows scanned", "rader skannet"), d.Rows)
+	if d.Publish {
+		fmt.Fprintf(&b, "%s\n", t("Data will be published.", "Data blir publisert."))
+	} else {
+		fmt.Fprintf(&b, "%s\n", t("No data file will be published.", "Ingen datafil blir publisert."))
+	}
+	if nb {
+		fmt.Fprintf(&b, "%s\n", d.MessageNB)
+	} else {
+		fmt.Fprintf(&b, "%s\n", d.Message)
+	}
+	if len(d.Findings) == 0 {
+		fmt.Fprintf(&b, "%s\n", t("Findings: none.", "Funn: ingen."))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s\n", t("Findings (line numbers of examples, never values):", "Funn (linjenumre til eksempler, aldri verdier):"))
+	for _, f := range d.Findings {
+		status := t("info", "info")
+		switch {
+		case f.Blocking:
+			status = t("BLOCKS", "STOPPER")
+		case f.Allowed:
+			status = t("allowed", "tillatt")
+		case f.Personal:
+			status = t("personal", "personopplysning")
+		}
+		fmt.Fprintf(&b, "- %s %q: %s, %s %s, %d/%d %s",
+			t("column", "kolonne"), f.Column, kindName(f.Kind, lang),
+			t("confidence", "sikkerhet"), confName(f.Confidence, nb),
+			f.Matches, f.NonEmpty, t("non-empty cells", "ikke-tomme celler"))
+		if len(f.Examples) > 0 {
+			ls := make([]string, len(f.Examples))
+			for i, l := range f.Examples {
+				ls[i] = fmt.Sprint(l)
+			}
+			fmt.Fprintf(&b, ", %s %s", t("lines", "linjer"), strings.Join(ls, ", "))
+		}
+		fmt.Fprintf(&b, " [%s]\n", status)
+	}
+	return b.String()
+}
+
+func confName(c Confidence, nb bool) string {
+	if !nb {
+		return string(c)
+	}
+	switch c {
+	case High:
+		return "høy"
+	case Medium:
+		return "middels"
+	case Low:
+		return "lav"
+	}
+	return string(c)
+}

@@ -1,0 +1,496 @@
+package classify
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	// OrgFormColumn is the header of the column holding the organisation
+	// form code (ENK, AS, …). When empty, a column named
+	// organisasjonsform.kode, organisasjonsform or orgform is used if
+	// present. Names in rows whose organisation form is ENK are flagged as
+	// person names.
+	OrgFormColumn string
+	// Allow maps a column to the kinds the data steward acknowledges as
+	// publishable in it (the definition's classification.allow), e.g. the
+	// e-mail and phone of a municipal office. National identity numbers
+	// cannot be allowed. Allowed kinds are still found and reported.
+	Allow map[string][]string
+	// Treated maps a column to the treatment already applied to it (hash,
+	// mask). Such columns hold our own output, not source values, and are
+	// not scanned.
+	Treated map[string]string
+	// MaxExamples is the number of example line numbers kept per label
+	// (default 5).
+	MaxExamples int
+}
+
+// header hints
+const (
+	hintPersonStrong = 1 << iota
+	hintPersonGeneric
+	hintPhone
+	hintEmail
+	hintBank
+	hintIP
+	hintID
+	hintENKName
+)
+
+type counter struct {
+	n  int64
+	ex []int64
+}
+
+func (c *counter) add(line int64, max int) {
+	c.n++
+	if len(c.ex) < max {
+		c.ex = append(c.ex, line)
+	}
+}
+
+type colState struct {
+	name      string
+	hint      int
+	treated   string
+	nonEmpty  int64
+	ids       [4]counter
+	idCells   int64 // cells with a valid id of any kind
+	eleven    int64 // cells with an 11-digit number
+	bankFmt   counter
+	bankBare  counter
+	phone     counter
+	phoneBare counter
+	email     counter
+	ip        counter
+	orgnr     counter
+	nameWhole counter
+	nameText  counter
+	addrName  counter
+	address   int64
+	enk       counter
+}
+
+// Scanner classifies the columns of one dataset, one row at a time. It
+// keeps counters and a few line numbers per column, so its memory does not
+// grow with the number of rows. A Scanner is not safe for concurrent use.
+type Scanner struct {
+	opts     Options
+	max      int
+	cols     []colState
+	orgForm  int
+	rows     int64
+	addrCols []int
+	notes    []string
+	extra    bool // some row had more fields than the header
+}
+
+// NewScanner returns a Scanner for rows with the given header.
+func NewScanner(header []string, opts Options) *Scanner {
+	s := &Scanner{opts: opts, max: opts.MaxExamples, orgForm: -1}
+	if s.max <= 0 {
+		s.max = 5
+	}
+	for i, h := range header {
+		s.cols = append(s.cols, colState{name: h, hint: headerHints(h), treated: opts.Treated[h]})
+		if opts.OrgFormColumn == "" && s.orgForm < 0 && isOrgFormHeader(h) || opts.OrgFormColumn != "" && h == opts.OrgFormColumn {
+			s.orgForm = i
+		}
+	}
+	if opts.OrgFormColumn != "" && s.orgForm < 0 {
+		s.notes = append(s.notes, fmt.Sprintf("organisation-form column %q is not in the header; ENK names cannot be detected", opts.OrgFormColumn))
+	}
+	for col := range opts.Allow {
+		if indexOf(header, col) < 0 {
+			s.notes = append(s.notes, fmt.Sprintf("allow list names column %q, which is not in the header", col))
+		}
+	}
+	for col := range opts.Treated {
+		if indexOf(header, col) < 0 {
+			s.notes = append(s.notes, fmt.Sprintf("treated column %q is not in the header", col))
+		}
+	}
+	sort.Strings(s.notes)
+	return s
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// compact lower-cases h and keeps only its letters and digits.
+func compact(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(h) {
+		switch r {
+		case 'ø':
+			r = 'o'
+		case 'å':
+			r = 'a'
+		}
+		if r == 'æ' {
+			b.WriteString("ae")
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerHints reads what a column header says about its values.
+func headerHints(h string) int {
+	c := compact(h)
+	hint := 0
+	if containsAny(c, "fornavn", "etternavn", "mellomnavn", "kandidatnavn", "personnavn", "fulltnavn", "fullname",
+		"firstname", "lastname", "middlename", "surname", "givenname", "familyname", "kontaktperson", "saksbehandler") {
+		hint |= hintPersonStrong
+	}
+	if c == "navn" || c == "name" {
+		hint |= hintPersonGeneric
+	}
+	if containsAny(c, "telefon", "tlf", "mobil", "phone") {
+		hint |= hintPhone
+	}
+	if containsAny(c, "epost", "email", "mail") {
+		hint |= hintEmail
+	}
+	if containsAny(c, "kontonummer", "kontonr", "bankkonto", "account", "iban") {
+		hint |= hintBank
+	}
+	if c == "ip" || containsAny(c, "ipadresse", "ipaddress", "ipaddr") {
+		hint |= hintIP
+	}
+	if c == "fnr" || c == "ssn" || c == "dnr" || containsAny(c, "fodselsnummer", "fodselsnr", "personnummer", "dnummer", "personid") {
+		hint |= hintID
+	}
+	// Names of organisations (ENK names are person names).
+	last := strings.ToLower(h)
+	if k := strings.LastIndexAny(last, "._ -"); k >= 0 {
+		last = last[k+1:]
+	}
+	if (last == "navn" || last == "name" || c == "foretaksnavn" || c == "firmanavn" || c == "enhetsnavn") &&
+		!containsAny(c, "kommune", "fylke", "land", "sted", "post", "gate", "adresse", "vei", "bydel", "stop", "region") {
+		hint |= hintENKName
+	}
+	return hint
+}
+
+func isOrgFormHeader(h string) bool {
+	switch compact(h) {
+	case "organisasjonsformkode", "organisasjonsform", "orgform", "orgformkode", "organisasjonsformkod":
+		return true
+	}
+	return false
+}
+
+func isENK(v string) bool {
+	v = strings.TrimSpace(v)
+	return strings.EqualFold(v, "ENK") || strings.EqualFold(v, "Enkeltpersonforetak")
+}
+
+// Scan classifies one row. line is the row's line number in the source,
+// kept as evidence; fields are its values in header order. Rows with more
+// fields than the header are scanned too (the extra columns are reported as
+// "#13", "#14" …).
+func (s *Scanner) Scan(line int64, fields []string) {
+	s.rows++
+	rowName := false
+	s.addrCols = s.addrCols[:0]
+	for i, f := range fields {
+		if i >= len(s.cols) {
+			s.extra = true
+			for len(s.cols) <= i {
+				s.cols = append(s.cols, colState{name: fmt.Sprintf("#%d", len(s.cols)+1)})
+			}
+		}
+		if f == "" {
+			continue
+		}
+		c := &s.cols[i]
+		c.nonEmpty++
+		if c.treated != "" {
+			continue
+		}
+		if c.hint&hintPersonStrong != 0 {
+			rowName = true
+		}
+		var h hits
+		digits := scanCell(f, &h)
+		if h.any() || h.orgnr > 0 || h.eleven > 0 {
+			s.count(c, line, &h)
+		}
+		if mayBeUpper(f[0]) && wholeName(f) {
+			c.nameWhole.add(line, s.max)
+			rowName = true
+		} else if len(f) >= 8 && strings.IndexByte(f, ' ') > 0 {
+			if textNames(f) > 0 {
+				c.nameText.add(line, s.max)
+			}
+		}
+		if digits > 0 && addressLike(f) {
+			c.address++
+			s.addrCols = append(s.addrCols, i)
+		}
+	}
+	if rowName {
+		for _, i := range s.addrCols {
+			s.cols[i].addrName.add(line, s.max)
+		}
+	}
+	if s.orgForm >= 0 && s.orgForm < len(fields) && isENK(fields[s.orgForm]) {
+		for i, f := range fields {
+			if i < len(s.cols) && s.cols[i].hint&hintENKName != 0 && strings.TrimSpace(f) != "" && s.cols[i].treated == "" {
+				s.cols[i].enk.add(line, s.max)
+			}
+		}
+	}
+}
+
+func (s *Scanner) count(c *colState, line int64, h *hits) {
+	any := false
+	for k, n := range h.ids {
+		if n > 0 {
+			c.ids[k].add(line, s.max)
+			any = true
+		}
+	}
+	if any {
+		c.idCells++
+	}
+	if h.eleven > 0 {
+		c.eleven++
+	}
+	if h.bankFmt > 0 {
+		c.bankFmt.add(line, s.max)
+	}
+	if h.bankBare {
+		c.bankBare.add(line, s.max)
+	}
+	if h.phone > 0 {
+		c.phone.add(line, s.max)
+	}
+	if h.phoneAll {
+		c.phoneBare.add(line, s.max)
+	}
+	if h.email > 0 {
+		c.email.add(line, s.max)
+	}
+	if h.ip > 0 {
+		c.ip.add(line, s.max)
+	}
+	if h.orgnr > 0 {
+		c.orgnr.add(line, s.max)
+	}
+}
+
+var idKinds = [4]Kind{KindFodselsnummer, KindDnummer, KindHnummer, KindSyntheticID}
+
+func share(n, of int64) float64 {
+	if of == 0 {
+		return 0
+	}
+	return math.Round(float64(n)/float64(of)*1000) / 1000
+}
+
+// Result returns the classification of the rows scanned so far.
+func (s *Scanner) Result() Result {
+	r := Result{Rows: s.rows, Notes: append([]string(nil), s.notes...)}
+	if s.orgForm >= 0 {
+		r.OrgFormColumn = s.cols[s.orgForm].name
+	}
+	if s.extra {
+		r.Notes = append(r.Notes, "some rows have more fields than the header; the extra fields were scanned as columns #N")
+	}
+	anyName := false
+	out := make([]Column, len(s.cols))
+	for i := range s.cols {
+		c := &s.cols[i]
+		col := Column{Index: i, Name: c.name, NonEmpty: c.nonEmpty, Treated: c.treated}
+		for _, k := range s.opts.Allow[c.name] {
+			col.Allowed = append(col.Allowed, Kind(k))
+		}
+		col.Labels, col.Notes = s.labels(c)
+		for _, l := range col.Labels {
+			if l.Kind == KindPersonName || l.Kind == KindENKName {
+				anyName = true
+			}
+		}
+		out[i] = col
+	}
+	// A street address is personal data when the row also names a person.
+	for i := range s.cols {
+		c := &s.cols[i]
+		if c.addrName.n > 0 && anyName {
+			out[i].Labels = append(out[i].Labels, s.label(KindAddressWithName, c.addrName, c, Medium, false,
+				"street addresses in rows that also hold a person's name"))
+		}
+	}
+	r.Columns = out
+	return r
+}
+
+func (s *Scanner) label(k Kind, cnt counter, c *colState, conf Confidence, header bool, reason string) Label {
+	return Label{
+		Kind: k, Personal: k.Personal(), Confidence: conf, Matches: cnt.n, Share: share(cnt.n, c.nonEmpty),
+		HeaderHint: header, Examples: append([]int64(nil), cnt.ex...), Reason: reason,
+	}
+}
+
+func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
+	if c.treated != "" {
+		return nil, nil
+	}
+	// National identity numbers: every valid one counts (fail closed),
+	// except in a column of numeric keys where the 11-digit values
+	// validate at the rate chance gives (accounting keys of 10–15 digits,
+	// of which a few per cent pass both control digits and the date test).
+	if c.idCells > 0 && c.eleven >= 20 && c.idCells*10 < c.eleven {
+		var ex []string
+		for _, cnt := range c.ids {
+			for _, l := range cnt.ex {
+				ex = append(ex, fmt.Sprint(l))
+			}
+		}
+		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the fødselsnummer checks (lines %s): under 10%%, the rate of chance matches among keys; not labelled as identity numbers", c.idCells, c.eleven, strings.Join(ex, ", ")))
+		c = &colState{name: c.name, hint: c.hint, nonEmpty: c.nonEmpty, bankFmt: c.bankFmt, bankBare: c.bankBare,
+			phone: c.phone, phoneBare: c.phoneBare, email: c.email, ip: c.ip, orgnr: c.orgnr, nameWhole: c.nameWhole,
+			nameText: c.nameText, addrName: c.addrName, address: c.address, enk: c.enk}
+	}
+	for k, cnt := range c.ids {
+		if cnt.n == 0 {
+			continue
+		}
+		conf := Medium
+		if c.hint&hintID != 0 || share(c.idCells, c.nonEmpty) >= 0.5 {
+			conf = High
+		}
+		reason := "11-digit numbers with valid control digits and a plausible birth date"
+		if c.eleven > c.idCells {
+			reason += fmt.Sprintf(" (%d of %d cells with 11-digit numbers)", c.idCells, c.eleven)
+		}
+		ls = append(ls, s.label(idKinds[k], cnt, c, conf, c.hint&hintID != 0, reason))
+	}
+	if c.idCells == 0 && c.eleven > 0 && len(notes) == 0 {
+		notes = append(notes, fmt.Sprintf("%d cells hold 11-digit numbers that are not valid identity numbers (control digits or date)", c.eleven))
+	}
+	// Bank accounts.
+	switch {
+	case c.bankFmt.n > 0:
+		cnt := c.bankFmt
+		cnt.n += c.bankBare.n
+		ls = append(ls, s.label(KindBankAccount, cnt, c, High, c.hint&hintBank != 0, "account numbers in the 1234.56.78903 form with a valid control digit"))
+	case c.bankBare.n > 0 && (c.hint&hintBank != 0 || share(c.bankBare.n, c.nonEmpty) >= 0.9):
+		conf := Medium
+		if c.hint&hintBank != 0 {
+			conf = High
+		}
+		ls = append(ls, s.label(KindBankAccount, c.bankBare, c, conf, c.hint&hintBank != 0, "11-digit values with a valid account control digit"))
+	case c.bankBare.n > 0:
+		notes = append(notes, fmt.Sprintf("%d bare 11-digit values pass the account control digit (%.1f%% of the column, about the 1 in 11 expected by chance; header does not name an account)", c.bankBare.n, 100*share(c.bankBare.n, c.nonEmpty)))
+	}
+	// E-mail.
+	if c.email.n > 0 {
+		conf := Medium
+		if share(c.email.n, c.nonEmpty) >= 0.5 || c.hint&hintEmail != 0 {
+			conf = High
+		}
+		ls = append(ls, s.label(KindEmail, c.email, c, conf, c.hint&hintEmail != 0, "e-mail addresses"))
+	}
+	// Phone.
+	phoneShare := share(c.phoneBare.n, c.nonEmpty)
+	switch {
+	case c.phone.n > 0 || c.phoneBare.n > 0 && (c.hint&hintPhone != 0 || phoneShare >= 0.9):
+		cnt := c.phone
+		cnt.n += c.phoneBare.n
+		cnt.ex = mergeLines(c.phone.ex, c.phoneBare.ex, s.max)
+		conf := Medium
+		if c.hint&hintPhone != 0 || share(cnt.n, c.nonEmpty) >= 0.5 {
+			conf = High
+		}
+		ls = append(ls, s.label(KindPhone, cnt, c, conf, c.hint&hintPhone != 0, "Norwegian phone numbers (+47/0047, grouped, after a phone keyword, or a column of 8-digit numbers)"))
+	case c.phoneBare.n > 0:
+		notes = append(notes, fmt.Sprintf("%d cells are bare 8-digit numbers (%.1f%% of the column; not labelled phone: header does not name a phone and under 90%% of values have that shape)", c.phoneBare.n, 100*phoneShare))
+	}
+	// IP addresses.
+	if c.ip.n > 0 {
+		conf := Medium
+		if c.hint&hintIP != 0 || share(c.ip.n, c.nonEmpty) >= 0.5 {
+			conf = High
+		}
+		ls = append(ls, s.label(KindIPAddress, c.ip, c, conf, c.hint&hintIP != 0, "IPv4 or IPv6 addresses"))
+	}
+	// Person names.
+	nameShare := share(c.nameWhole.n, c.nonEmpty)
+	switch {
+	case c.hint&hintPersonStrong != 0 && c.nonEmpty > 0:
+		cnt := c.nameWhole
+		cnt.n = c.nonEmpty
+		if len(cnt.ex) == 0 {
+			cnt.ex = nil
+		}
+		ls = append(ls, s.label(KindPersonName, cnt, c, High, true,
+			fmt.Sprintf("the header names a person's name; %d values have the shape of a name", c.nameWhole.n)))
+	case c.nameWhole.n > 0 && (c.hint&hintPersonGeneric != 0 || nameShare >= 0.2):
+		conf := Medium
+		if nameShare >= 0.5 {
+			conf = High
+		}
+		ls = append(ls, s.label(KindPersonName, c.nameWhole, c, conf, c.hint&hintPersonGeneric != 0,
+			"values shaped like \"Fornavn Etternavn\" or \"Etternavn, Fornavn\" with a common given name"))
+	case c.nameWhole.n > 0 || c.nameText.n > 0:
+		cnt := c.nameWhole
+		cnt.n += c.nameText.n
+		cnt.ex = mergeLines(c.nameWhole.ex, c.nameText.ex, s.max)
+		ls = append(ls, s.label(KindPersonName, cnt, c, Low, false,
+			"a common given name followed by a capitalised word, in some values or inside free text"))
+	}
+	// ENK names.
+	if c.enk.n > 0 {
+		ls = append(ls, s.label(KindENKName, c.enk, c, High, true, "names of sole proprietorships (organisation form ENK), which are the owner's name"))
+	}
+	// Organisation numbers: reported, not personal.
+	if c.orgnr.n > 0 && share(c.orgnr.n, c.nonEmpty) >= 0.5 {
+		ls = append(ls, s.label(KindOrgNr, c.orgnr, c, High, false, "9-digit organisation numbers with a valid control digit (not personal data)"))
+	}
+	return ls, notes
+}
+
+// mergeLines merges two ascending line lists, keeping at most max.
+func mergeLines(a, b []int64, max int) []int64 {
+	out := make([]int64, 0, max)
+	for len(out) < max && (len(a) > 0 || len(b) > 0) {
+		switch {
+		case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
+			out = append(out, a[0])
+			a = a[1:]
+		case len(a) > 0 && a[0] == b[0]:
+			out = append(out, a[0])
+			a, b = a[1:], b[1:]
+		default:
+			out = append(out, b[0])
+			b = b[1:]
+		}
+	}
+	return out
+}
