@@ -3,6 +3,7 @@ module github.com/dele-opendata/dele
 go 1.26.8
 
 require (
+	github.com/knakk/rdf v0.0.0-20190304171630-8521bf4c5042
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.44.0

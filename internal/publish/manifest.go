@@ -52,6 +52,9 @@ type FileInfo struct {
 	MediaType string `json:"mediaType"`
 	Size      int64  `json:"size"`
 	SHA256    string `json:"sha256"`
+	// SHA1 is the file's SHA-1, when the publisher computed it: the only
+	// checksum algorithm the DCAT-AP-NO 2 shapes accept for spdx:checksum.
+	SHA1 string `json:"sha1,omitempty"`
 }
 
 // VersionSummary is one entry of a dataset's publish history.
