@@ -184,23 +184,9 @@ func (r *Reader) Header() []string { return r.header }
 func (r *Reader) Report() source.Report {
 	rep := r.report
 	if r.detect {
-		rep.MissingValues = r.seen.list()
-		for _, m := range r.det.MissingValues {
-			if !contains(rep.MissingValues, m) {
-				rep.MissingValues = append(rep.MissingValues, m)
-			}
-		}
+		rep.MissingValues = (r.seen | r.det.markers).list()
 	}
 	return rep
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Read returns the next data record, or io.EOF after the last one. The
@@ -230,7 +216,9 @@ func (r *Reader) Read() (source.Record, error) {
 				r.done = err
 				return source.Record{}, err
 			}
-			if errors.Is(pe.Err, csv.ErrQuote) {
+			if errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine {
+				// A quote left open across lines up to the end of the input
+				// means the file was cut off; anything else is one bad record.
 				f, l, e := r.p.next()
 				if errors.Is(e, io.EOF) {
 					r.done = &source.Error{Location: r.report.Location, Err: fmt.Errorf(

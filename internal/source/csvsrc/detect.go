@@ -44,8 +44,9 @@ type Detection struct {
 	// Detected names what was detected rather than declared.
 	Detected map[string]string `json:"detected,omitempty"`
 
-	d      dialect
-	bomLen int
+	d       dialect
+	bomLen  int
+	markers markerSet
 }
 
 // sampleSize is how many raw bytes detection looks at.
@@ -303,7 +304,7 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 		if len(o.Columns) > 0 {
 			det.Header = append([]string(nil), o.Columns...)
 		}
-		det.MissingValues = missingOf(o, func(yield func([]string)) {
+		det.MissingValues, det.markers = missingOf(o, func(yield func([]string)) {
 			for _, r := range recs[i:] {
 				yield(r.fields)
 			}
@@ -351,7 +352,10 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 		}
 		det.Header = append([]string(nil), o.Columns...)
 	}
-	det.MissingValues = missingOf(o, func(yield func([]string)) {
+	if atEOF && i+rows >= len(recs) {
+		return nil, fmt.Errorf("%w: the file has a header but no data rows", errEmpty)
+	}
+	det.MissingValues, det.markers = missingOf(o, func(yield func([]string)) {
 		for _, r := range recs[i+rows:] {
 			yield(r.fields)
 		}
@@ -361,13 +365,17 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 
 // missingOf returns the declared missing-value markers, or those found in
 // the records.
-func missingOf(o Options, recs func(func([]string))) []string {
+func missingOf(o Options, recs func(func([]string))) ([]string, markerSet) {
 	if len(o.MissingValues) > 0 {
-		return append([]string(nil), o.MissingValues...)
+		return append([]string(nil), o.MissingValues...), 0
 	}
 	var seen markerSet
-	recs(func(f []string) { seen.scan(f) })
-	return seen.list()
+	recs(func(f []string) {
+		if nonEmptyRaw(f) > 0 {
+			seen.scan(f)
+		}
+	})
+	return seen.list(), seen
 }
 
 // sniffMarkup rejects HTML, XML and JSON content where text rows were
@@ -382,10 +390,23 @@ func sniffMarkup(text []byte) error {
 		return fmt.Errorf("%w: the content is an HTML page (an error or login page?), not delimited text", errWrongFormat)
 	case bytes.HasPrefix(low, []byte("<?xml")):
 		return fmt.Errorf("%w: the content is XML, not delimited text", errWrongFormat)
-	case bytes.HasPrefix(low, []byte("{")), bytes.HasPrefix(low, []byte("[{")), bytes.HasPrefix(low, []byte("[\n")), bytes.HasPrefix(low, []byte("[\r\n")):
+	case jsonStart(low):
 		return fmt.Errorf("%w: the content looks like JSON, not delimited text (use source type json)", errWrongFormat)
 	}
 	return nil
+}
+
+// jsonStart reports whether text begins like a JSON object or array of
+// objects ({" or [{, possibly with whitespace between).
+func jsonStart(b []byte) bool {
+	if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
+		return false
+	}
+	rest := bytes.TrimLeft(b[1:], " \t\r\n")
+	if b[0] == '{' {
+		return len(rest) == 0 || rest[0] == '"' || rest[0] == '}'
+	}
+	return len(rest) > 0 && (rest[0] == '{' || rest[0] == '[' || rest[0] == '"' || rest[0] == ']')
 }
 
 // guessDelimiter picks the candidate whose per-line count (outside quotes)
