@@ -181,7 +181,7 @@ func headerHints(h string) int {
 	if c == "ip" || containsAny(c, "ipadresse", "ipaddress", "ipaddr") {
 		hint |= hintIP
 	}
-	if c == "fnr" || c == "ssn" || c == "dnr" || containsAny(c, "fodselsnummer", "fodselsnr", "personnummer", "dnummer", "personid") {
+	if c == "fnr" || c == "ssn" || c == "dnr" || containsAny(c, "fodselsnummer", "fodselsnr", "personnummer", "personnr", "dnummer", "personid") {
 		hint |= hintID
 	}
 	// Names of organisations (ENK names are person names).
