@@ -1,0 +1,122 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dele-opendata/dele/internal/source"
+	"github.com/dele-opendata/dele/internal/table"
+)
+
+func TestInferColumns(t *testing.T) {
+	tests := []struct {
+		name    string
+		header  string
+		values  []string
+		missing []string
+		want    string // describe() form, plus " check=…" when set
+	}{
+		{"kommunenummer with leading zeros", "knr", []string{"0301", "1103", "5001"}, nil, "string"},
+		{"leading zero anywhere", "kode", []string{"1103", "5001", "0150"}, nil, "string"},
+		{"postnummer without leading zeros", "postnummer", []string{"5003", "7010"}, nil, "string"},
+		{"kommune named in English", "municipality_id", []string{"301", "1103"}, nil, "string"},
+		{"orgnr by name", "organisasjonsnummer", []string{"964965226", "974760673"}, nil, "string check=orgnr"},
+		{"orgnr by values", "x", strings.Fields("964965226 974760673 964965226 974760673 964965226 974760673 964965226 974760673 964965226 974760673"), nil, "string check=orgnr"},
+		{"nine digits, few values", "x", []string{"964965226"}, nil, "integer"},
+		{"integers", "antall", []string{"0", "12", "-3"}, nil, "integer"},
+		{"0/1 stays integer", "splittes", []string{"0", "1", "0"}, nil, "integer"},
+		{"decimal comma", "beløp", []string{"498,84", "-0,7", "12"}, nil, "number ,"},
+		{"decimal point", "lat", []string{"59.91", "10"}, nil, "number"},
+		{"space thousands", "sum", []string{"810 000,00", "-2 000 000,00", "0"}, nil, `number , group=" "`},
+		{"nbsp thousands", "sum", []string{"810\u00a0000,00", "12"}, nil, `number , group="\u00a0"`},
+		{"space thousands integers", "sum", []string{"810 000", "12"}, nil, `integer group=" "`},
+		{"one text value", "x", []string{"1", "2", "3", "tre"}, nil, "string"},
+		{"markers are missing", "x", []string{"1", ".", "..", ":", ""}, []string{".", "..", ":"}, "integer"},
+		{"marker not declared", "x", []string{"1", ".."}, nil, "string"},
+		{"float noise", "x", []string{"2072.5551000000073", "1"}, nil, "number"},
+		{"big integer", "x", []string{"99999999999999999999999"}, nil, "number"},
+		{"iso dates", "dato", []string{"2024-08-01", "2020-02-29"}, nil, "date"},
+		{"norwegian dates", "dato", []string{"01.08.2024", "29.02.2020"}, nil, "date %d.%m.%Y"},
+		{"mixed date formats", "dato", []string{"01.08.2024", "2020-02-29"}, nil, "string"},
+		{"impossible date", "dato", []string{"30.02.2024"}, nil, "string"},
+		{"datetimes", "t", []string{"2024-08-01T08:00:00Z", "2024-08-01T08:00:00+02:00"}, nil, "datetime"},
+		{"space datetimes", "t", []string{"2017-09-11 09:00:00"}, nil, "datetime any"},
+		{"true/false", "aktiv", []string{"true", "False"}, nil, "boolean"},
+		{"ja/nei", "aktiv", []string{"Ja", "nei"}, nil, "boolean"},
+		{"mixed booleans", "aktiv", []string{"ja", "false"}, nil, "string"},
+		{"all missing", "x", []string{"", ""}, nil, "string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := NewInferrer([]string{tt.header}, InferOptions{MissingValues: tt.missing})
+			for _, v := range tt.values {
+				in.Add([]string{v})
+			}
+			f := in.Schema().Fields[0]
+			got := describe(f)
+			if f.Check != "" {
+				got += " check=" + f.Check
+			}
+			if got != tt.want {
+				t.Errorf("inferred %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInferHeaderAndMissing(t *testing.T) {
+	in := NewInferrer([]string{"a", "", "a", " "}, InferOptions{MissingValues: []string{".", ":", "-"}})
+	in.Add([]string{"1", ".", "x", "2", "ekstra"})
+	in.Add([]string{":"})
+	s := in.Schema()
+	if got := strings.Join(s.Names(), ","); got != "a,field2,a_3,field4" {
+		t.Errorf("names = %s", got)
+	}
+	if got := strings.Join(s.MissingValues, "|"); got != "|.|:" {
+		t.Errorf("missingValues = %q, want only the markers seen", s.MissingValues)
+	}
+	if in.Rows() != 2 {
+		t.Errorf("Rows = %d", in.Rows())
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// FuzzInfer checks that inference never fails and that the schema it infers
+// accepts every value it was inferred from. The input is a small CSV:
+// rows by newline, cells by semicolon. Seeds are in testdata/fuzz/FuzzInfer.
+func FuzzInfer(f *testing.F) {
+	f.Add("a;b\n0301;810 000,00\n1103;0")
+	f.Add("x\n1\n.\n2,5")
+	f.Fuzz(func(t *testing.T, data string) {
+		lines := strings.Split(data, "\n")
+		header := strings.Split(lines[0], ";")
+		opts := InferOptions{MissingValues: []string{".", "..", ":", "-", "*"}}
+		in := NewInferrer(header, opts)
+		var rows [][]string
+		for _, l := range lines[1:] {
+			r := strings.Split(l, ";")
+			if len(r) > len(header) {
+				r = r[:len(header)]
+			}
+			rows = append(rows, r)
+			in.Add(r)
+		}
+		s := in.Schema()
+		if err := s.Check(); err != nil {
+			t.Fatalf("inferred an invalid schema: %v", err)
+		}
+		v, err := New(s, header, Options{})
+		if err != nil {
+			t.Fatalf("inferred schema rejected by New: %v", err)
+		}
+		b := table.NewBatch(s, len(rows))
+		for i, r := range rows {
+			v.Row(source.Record{Line: int64(i + 2), Fields: r}, b)
+		}
+		if n := v.Report().Counts[CheckTypeError]; n > 0 {
+			t.Fatalf("inferred schema %+v gives %d type errors: %+v", s.Fields, n, v.Report().Errors)
+		}
+	})
+}
