@@ -1,0 +1,343 @@
+package jsonsrc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/source"
+)
+
+// testClient retries without sleeping and records the waits.
+func testClient(waits *[]time.Duration) *Client {
+	c := NewClient(2 * time.Second)
+	var mu sync.Mutex
+	c.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if waits != nil {
+			*waits = append(*waits, d)
+		}
+		return ctx.Err()
+	}
+	return c
+}
+
+// readAll reads all records as maps from column to value.
+func readAll(t *testing.T, r source.Reader) []map[string]string {
+	t.Helper()
+	var out []map[string]string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for i, h := range r.Header() {
+			m[h] = rec.Fields[i]
+		}
+		m["#"] = strconv.FormatInt(rec.Line, 10)
+		out = append(out, m)
+	}
+}
+
+func TestFlatten(t *testing.T) {
+	in := `{"a": 1, "b": {"c": "x", "d": {"e": 0.10}}, "f": [1, "to", null, true], "g": [{"h": 1}, {"h": "<2>"}],
+		"i": null, "j": {}, "k": [], "l": 1e3, "m": "Bjørgvin", "n": [1, [2, 3]], "o": 12345678901234567890}`
+	dec := json.NewDecoder(strings.NewReader(in))
+	dec.UseNumber()
+	var got []string
+	if err := Flatten(dec, "", func(k, v string) { got = append(got, k+"="+v) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a=1", "b.c=x", "b.d.e=0.10", "f=1; to; ; true", `g=[{"h":1},{"h":"<2>"}]`,
+		"i=", "k=", "l=1e3", "m=Bjørgvin", "n=[1,[2,3]]", "o=12345678901234567890"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestFile(t *testing.T) {
+	def := &datasets.Definition{ID: "kommuner", Dir: "testdata", Source: datasets.Source{Type: "json", Path: "kommuner.json", Columns: []string{"kommunenummer", "fylke"}}}
+	r, err := Open(context.Background(), def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	wantHeader := "kommunenummer fylke navn innbyggere areal senter.lat senter.lon aktiv tidligereNavn"
+	if got := strings.Join(r.Header(), " "); got != wantHeader {
+		t.Errorf("header %q, want %q", got, wantHeader)
+	}
+	rows := readAll(t, r)
+	if len(rows) != 2 || rows[0]["kommunenummer"] != "0301" || rows[0]["areal"] != "454.03" || rows[0]["tidligereNavn"] != "" ||
+		rows[1]["tidligereNavn"] != "Bergen; Bjørgvin" || rows[1]["aktiv"] != "true" || rows[1]["fylke"] != "" {
+		t.Errorf("rows %v", rows)
+	}
+	if rep := r.Report(); rep.Rows != 2 || rep.Columns != 9 || len(rep.ContentHash) != 64 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+// pagedServer serves 25 records, 10 per page, in the style asked for by
+// the query: ?page=N&size=M, HAL next links, or cursors. Record 17 brings a
+// key the first page does not have.
+func pagedServer(t *testing.T, hits *atomic.Int64) *httptest.Server {
+	record := func(i int) map[string]any {
+		m := map[string]any{"id": fmt.Sprintf("%04d", i), "tall": json.Number(fmt.Sprintf("%d.50", i)),
+			"adresse": map[string]any{"postnummer": "0150", "linjer": []string{"Gate " + strconv.Itoa(i), "Oslo"}}}
+		if i == 17 {
+			m["nyNokkel"] = "x"
+		}
+		return m
+	}
+	page := func(from int) []map[string]any {
+		var out []map[string]any
+		for i := from; i < min(from+10, 25); i++ {
+			out = append(out, record(i))
+		}
+		return out
+	}
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		q := req.URL.Query()
+		var body map[string]any
+		switch req.URL.Path {
+		case "/paged":
+			n, _ := strconv.Atoi(q.Get("side"))
+			if q.Get("antall") != "10" {
+				http.Error(w, "missing size", 400)
+				return
+			}
+			body = map[string]any{"data": map[string]any{"items": page((n - 1) * 10)}}
+		case "/hal":
+			n, _ := strconv.Atoi(q.Get("p"))
+			body = map[string]any{"_embedded": map[string]any{"ting": page(n * 10)}, "_links": map[string]any{}}
+			if n < 2 {
+				body["_links"] = map[string]any{"next": map[string]any{"href": "hal?p=" + strconv.Itoa(n+1)}}
+			}
+		case "/cursor":
+			n, _ := strconv.Atoi(q.Get("etter"))
+			body = map[string]any{"meta": map[string]any{"neste": nil}, "rader": page(n)}
+			if n+10 < 25 {
+				body["meta"] = map[string]any{"neste": strconv.Itoa(n + 10)}
+			}
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+}
+
+func TestPagination(t *testing.T) {
+	tests := []struct {
+		name, path, records string
+		p                   datasets.Pagination
+		pages               int
+	}{
+		// Starts at page 1 because the URL says so; the last page has 5 < 10 records.
+		{"page", "/paged?side=1", "data.items", datasets.Pagination{Style: "page", PageParam: "side", SizeParam: "antall", Size: 10}, 3},
+		{"next", "/hal?p=0", "_embedded.ting", datasets.Pagination{Style: "next"}, 3},
+		{"cursor", "/cursor", "rader", datasets.Pagination{Style: "cursor", NextPath: "meta.neste", CursorParam: "etter"}, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := pagedServer(t, &hits)
+			defer srv.Close()
+			r, err := New(context.Background(), Options{URL: srv.URL + tc.path, RecordsPath: tc.records, Pagination: tc.p, Client: testClient(nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if got := strings.Join(r.Header(), ","); got != "adresse.linjer,adresse.postnummer,id,tall" { // encoding/json writes keys sorted
+				t.Errorf("header %s", got)
+			}
+			rows := readAll(t, r)
+			if len(rows) != 25 || int(hits.Load()) != tc.pages {
+				t.Fatalf("%d rows in %d requests, want 25 in %d", len(rows), hits.Load(), tc.pages)
+			}
+			for i, row := range rows {
+				if row["id"] != fmt.Sprintf("%04d", i) || row["tall"] != fmt.Sprintf("%d.50", i) || row["#"] != strconv.Itoa(i+1) ||
+					row["adresse.linjer"] != fmt.Sprintf("Gate %d; Oslo", i) || row["adresse.postnummer"] != "0150" {
+					t.Fatalf("row %d: %v", i, row)
+				}
+			}
+			rep := r.Report()
+			if rep.Detected["keysNotInHeader"] != "nyNokkel (record 18)" || rep.Detected["pages"] != strconv.Itoa(tc.pages) || rep.Rows != 25 {
+				t.Errorf("report %+v", rep)
+			}
+		})
+	}
+}
+
+func TestMaxPagesAndDeclaredColumns(t *testing.T) {
+	var hits atomic.Int64
+	srv := pagedServer(t, &hits)
+	defer srv.Close()
+	r, err := New(context.Background(), Options{URL: srv.URL + "/hal", RecordsPath: "_embedded.ting", Client: testClient(nil),
+		Pagination: datasets.Pagination{Style: "next", MaxPages: 2}, Columns: []string{"id", "nyNokkel"}, FixedColumns: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows := readAll(t, r)
+	if len(rows) != 20 || hits.Load() != 2 || strings.Join(r.Header(), ",") != "id,nyNokkel" || rows[17]["nyNokkel"] != "x" {
+		t.Errorf("%d rows in %d requests, header %q", len(rows), hits.Load(), r.Header())
+	}
+	rep := r.Report()
+	if !strings.Contains(rep.Detected["truncated"], "maxPages=2") || !strings.Contains(rep.Detected["keysNotInHeader"], "adresse.postnummer (record 1)") {
+		t.Errorf("report %+v", rep.Detected)
+	}
+}
+
+// flaky answers each path with the given statuses first, then JSON.
+func flaky(t *testing.T, statuses []int, retryAfter string, hits *atomic.Int64) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		n := int(hits.Add(1))
+		if n <= len(statuses) {
+			if retryAfter != "" {
+				w.Header().Set("Retry-After", retryAfter)
+			}
+			http.Error(w, "busy", statuses[n-1])
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `[{"a": 1}]`)
+	}))
+}
+
+func TestRetries(t *testing.T) {
+	t.Run("5xx then ok", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := flaky(t, []int{503, 502, 500}, "", &hits)
+		defer srv.Close()
+		var waits []time.Duration
+		r, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(&waits)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if hits.Load() != 4 || len(waits) != 3 || waits[0] > 500*time.Millisecond || waits[1] <= waits[0]/2 || waits[2] > 2*time.Second {
+			t.Errorf("%d hits, waits %v: want 4 hits and growing backoff from 500 ms", hits.Load(), waits)
+		}
+	})
+	t.Run("429 Retry-After", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := flaky(t, []int{429}, "7", &hits)
+		defer srv.Close()
+		var waits []time.Duration
+		if _, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(&waits)}); err != nil {
+			t.Fatal(err)
+		}
+		if hits.Load() != 2 || len(waits) != 1 || waits[0] != 7*time.Second {
+			t.Errorf("%d hits, waits %v: want one 7 s wait from Retry-After", hits.Load(), waits)
+		}
+	})
+	t.Run("429 Retry-After date", func(t *testing.T) {
+		d, ok := retryAfter(time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC).Format(http.TimeFormat), time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+		if !ok || d != 30*time.Second {
+			t.Errorf("got %v %v, want 30s", d, ok)
+		}
+	})
+	t.Run("Retry-After too long", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := flaky(t, []int{429}, "3600", &hits)
+		defer srv.Close()
+		_, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)})
+		var se *StatusError
+		if !errors.As(err, &se) || se.StatusCode != 429 || hits.Load() != 1 {
+			t.Errorf("got %v after %d hits, want a 429 StatusError at once", err, hits.Load())
+		}
+	})
+	t.Run("gives up", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := flaky(t, []int{500, 500, 500, 500, 500, 500}, "", &hits)
+		defer srv.Close()
+		_, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)})
+		var se *StatusError
+		if !errors.As(err, &se) || se.StatusCode != 500 || se.Attempts != 5 || hits.Load() != 5 {
+			t.Errorf("got %v after %d hits, want StatusError after 5 attempts", err, hits.Load())
+		}
+	})
+	t.Run("404 not retried", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := flaky(t, []int{404}, "", &hits)
+		defer srv.Close()
+		_, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)})
+		var se *StatusError
+		if !errors.As(err, &se) || se.StatusCode != 404 || hits.Load() != 1 {
+			t.Errorf("got %v after %d hits", err, hits.Load())
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		var hits atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			hits.Add(1)
+			select {
+			case <-time.After(2 * time.Second):
+			case <-req.Context().Done():
+			}
+		}))
+		defer srv.Close()
+		c := testClient(nil)
+		c.HTTP.Timeout = 50 * time.Millisecond
+		c.MaxRetries = 1
+		_, err := New(context.Background(), Options{URL: srv.URL, Client: c})
+		var se *source.Error
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "Timeout") || hits.Load() != 2 {
+			t.Errorf("got %v after %d hits, want a timeout after 2 attempts", err, hits.Load())
+		}
+	})
+}
+
+func TestWrongFormat(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"html content type": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html><body>Vedlikehold</body></html>")
+		},
+		"html body": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, "<!DOCTYPE html><html></html>")
+		},
+		"object without path": func(w http.ResponseWriter, _ *http.Request) {
+			io.WriteString(w, `{"a": 1}`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			_, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)})
+			if !errors.Is(err, source.ErrWrongFormat) {
+				t.Errorf("got %v, want ErrWrongFormat", err)
+			}
+		})
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	if _, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)}); !errors.Is(err, source.ErrEmpty) {
+		t.Errorf("empty body: got %v, want ErrEmpty", err)
+	}
+	// A truncated page fails the read instead of ending it quietly.
+	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, `[{"a": 1}, {"a": 2}, {"a": `)
+	}))
+	defer srv2.Close()
+	_, err := New(context.Background(), Options{URL: srv2.URL, Client: testClient(nil)})
+	if err == nil || !strings.Contains(err.Error(), "record 3") {
+		t.Errorf("truncated: got %v", err)
+	}
+}
