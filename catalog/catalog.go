@@ -334,7 +334,7 @@ func (b *builder) dataset(cat Term, e Entry) (ds Term, public bool) {
 	}
 	for _, t := range d.Themes {
 		code := strings.ToUpper(strings.TrimSpace(strings.TrimPrefix(t, EUDataTheme)))
-		if !DataThemes[code] {
+		if _, ok := datasets.Themes[code]; !ok {
 			b.fail("%s: %q is not an EU data-theme code (dcat:theme)", where, t)
 			continue
 		}
@@ -386,14 +386,18 @@ func (b *builder) dataset(cat Term, e Entry) (ds Term, public bool) {
 	}
 	for _, l := range langs {
 		l = strings.ToUpper(l)
-		if !Languages[l] {
+		if !datasets.Languages[l] {
 			b.fail("%s: language %q is not an EU language code such as NOB, NNO, ENG (dct:language)", where, l)
 			continue
 		}
 		g.Add(ds, p(DCT, "language"), IRI(EULanguage+l))
 	}
+	// A dataset covers the publisher's municipality: the one in the
+	// definition, or the catalog's when the catalog's publisher publishes
+	// it. Other publishers (a national agency) get no dct:spatial rather
+	// than a wrong one.
 	komm := d.Publisher.Kommunenummer
-	if komm == "" {
+	if komm == "" && orgnr == b.cfg.Catalog.PublisherNr {
 		komm = b.cfg.Catalog.Kommunenummer
 	}
 	if sp, ok := b.spatial(where, komm); ok {
@@ -403,11 +407,11 @@ func (b *builder) dataset(cat Term, e Entry) (ds Term, public bool) {
 
 	licence := ""
 	if d.License != "" {
-		code, ok := Licences[d.License]
-		if !ok {
-			b.fail("%s: licence %q is not one of NLOD-2.0, CC-BY-4.0, CC0-1.0 (dct:license)", where, d.License)
+		iri, ok := datasets.Licenses[d.License]
+		if !ok || !strings.HasPrefix(iri, EULicence) {
+			b.fail("%s: licence %q is not in the EU licence vocabulary (dct:license); use NLOD-2.0, CC-BY-4.0, CC0-1.0 …", where, d.License)
 		}
-		licence = code
+		licence = strings.TrimPrefix(iri, EULicence)
 	} else if access == datasets.AccessPublic {
 		b.fail("%s: no licence (dct:license)", where)
 	}

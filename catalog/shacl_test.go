@@ -1,12 +1,17 @@
 package catalog
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/config"
+	"github.com/dele-opendata/dele/internal/publish"
 )
 
 // TestShapesAreOfficialCopies checks the copied shapes and examples against
@@ -202,4 +207,66 @@ func containsViolation(vs []Violation, msg string) bool {
 		}
 	}
 	return false
+}
+
+// exampleEntries loads the repository's example installation (dele.yaml)
+// and dataset definitions, each public one with a synthetic published
+// version.
+func exampleEntries(t *testing.T) (*config.Config, []Entry) {
+	t.Helper()
+	cfg, err := config.Load("../dele.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := datasets.Load("../datasets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) == 0 {
+		t.Fatal("no example definitions in ../datasets")
+	}
+	var entries []Entry
+	for _, d := range defs {
+		e := Entry{Def: d}
+		if d.Access == datasets.AccessPublic {
+			v := "1-20261125T000000Z-00000000"
+			e.Latest = &publish.Manifest{
+				Dataset: d.ID, Version: v, RunID: "r-1", Access: d.Access,
+				Published: ts("2026-11-25T00:00:00Z"), Issued: ts("2026-11-01T00:00:00Z"),
+				Files: files(d.ID, v, publish.FileParquet, publish.FileCSV, publish.FileSchema),
+			}
+		}
+		entries = append(entries, e)
+	}
+	return cfg, entries
+}
+
+// TestSHACLExampleDatasets validates the catalog of the repository's
+// example definitions: zero violations, only the Geonorge spatial warnings.
+func TestSHACLExampleDatasets(t *testing.T) {
+	cfg, entries := exampleEntries(t)
+	c, err := Build(cfg, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := validateCatalog(t, c)
+	if v := r.bySeverity(shViolation); len(v) != 0 {
+		t.Fatalf("%d violations, want 0: %+v", len(v), v)
+	}
+	for _, w := range r.Results {
+		if w.Severity != shWarning || w.Path != DCT+"spatial" {
+			t.Errorf("unexpected result: %+v", w)
+		}
+	}
+	var ttl bytes.Buffer
+	if err := c.Turtle(&ttl); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := Check(ttl.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 0 {
+		t.Errorf("Check: %v", vs)
+	}
 }

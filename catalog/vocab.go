@@ -55,24 +55,6 @@ const (
 	LOS = "https://psi.norge.no/los/"
 )
 
-// DataThemes are the codes of the EU data-theme vocabulary.
-var DataThemes = map[string]bool{
-	"AGRI": true, "ECON": true, "EDUC": true, "ENER": true, "ENVI": true,
-	"GOVE": true, "HEAL": true, "INTR": true, "JUST": true, "REGI": true,
-	"SOCI": true, "TECH": true, "TRAN": true, "OP_DATPRO": true,
-}
-
-// Licences maps the licence ids a definition may use to the code in the EU
-// licence vocabulary.
-var Licences = map[string]string{
-	"NLOD-2.0":  "NLOD_2_0",
-	"CC-BY-4.0": "CC_BY_4_0",
-	"CC0-1.0":   "CC0",
-}
-
-// Languages are the EU language codes accepted for dct:language.
-var Languages = map[string]bool{"NOB": true, "NNO": true, "ENG": true, "NOR": true, "SME": true}
-
 // Frequencies are the EU frequency codes the catalog emits or accepts in a
 // definition's frequency field.
 var Frequencies = map[string]bool{
@@ -266,17 +248,33 @@ func cronValue(s string) (int, error) {
 }
 
 // losIRI turns a definition's LOS theme into its IRI. Accepted forms: the
-// full IRI (https://psi.norge.no/los/tema/valg), or the path below the LOS
-// namespace (tema/valg, ord/valglokale).
+// full IRI (https://psi.norge.no/los/tema/valg), the path below the LOS
+// namespace (tema/valg, ord/valglokale), or a LOS theme path
+// (naring, naring/energi, helse-og-omsorg/svangerskap/abort). In LOS the
+// first two levels of a path are themes (tema/<name>) and the third level
+// words (ord/<name>); the IRI uses the path's last name.
 func losIRI(v string) (string, error) {
 	v = strings.TrimSpace(v)
+	v = strings.Replace(v, "http://psi.norge.no/los/", LOS, 1)
 	switch {
 	case strings.HasPrefix(v, LOS+"tema/") || strings.HasPrefix(v, LOS+"ord/"):
 		return v, nil
-	case strings.HasPrefix(v, "http://psi.norge.no/los/"):
-		return LOS + strings.TrimPrefix(v, "http://psi.norge.no/los/"), nil
 	case strings.HasPrefix(v, "tema/") || strings.HasPrefix(v, "ord/"):
 		return LOS + v, nil
 	}
-	return "", fmt.Errorf("LOS theme %q: give the IRI (%stema/<name> or %sord/<name>) or tema/<name>", v, LOS, LOS)
+	parts := strings.Split(v, "/")
+	for _, p := range parts {
+		if !losNameRE.MatchString(p) {
+			return "", fmt.Errorf("LOS theme %q: give a LOS path (naring/energi) or IRI (%stema/<name>)", v, LOS)
+		}
+	}
+	switch len(parts) {
+	case 1, 2:
+		return LOS + "tema/" + parts[len(parts)-1], nil
+	case 3:
+		return LOS + "ord/" + parts[2], nil
+	}
+	return "", fmt.Errorf("LOS theme %q: a LOS path has at most three levels", v)
 }
+
+var losNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
