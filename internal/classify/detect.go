@@ -520,19 +520,32 @@ func scanIPv6(s string, h *hits) {
 // scanCell runs every value detector that can match s. flags are computed
 // in one pass first so most cells cost one loop.
 func scanCell(s string, h *hits) (digits int) {
-	at, colons := false, 0
+	at, colons, spaces, dots, run, maxRun := false, 0, 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
+		if c >= '0' && c <= '9' {
 			digits++
-		case c == '@':
+			run++
+			if run > maxRun {
+				maxRun = run
+			}
+			continue
+		}
+		run = 0
+		switch c {
+		case '@':
 			at = true
-		case c == ':':
+		case ':':
 			colons++
+		case ' ':
+			spaces++
+		case '.':
+			dots++
 		}
 	}
-	if digits >= 4 {
+	// Every number pattern has a run of 5+ digits, or is a grouped phone
+	// number (2+ spaces) or an IPv4 address (3 dots).
+	if digits >= 4 && (maxRun >= 5 || spaces >= 2 || dots >= 3) {
 		scanDigits(s, h)
 	}
 	if at {
@@ -723,13 +736,31 @@ func textNames(s string) int {
 // streetSuffix reports whether the word ends like a street name
 // (Gyntveien, Hansensvei, Storgata).
 func streetSuffix(w string) bool {
-	w = strings.ToLower(w)
 	for _, suf := range streetSuffixes {
-		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+		if len(w) > len(suf)+2 && hasSuffixFold(w, suf) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasSuffixFold is strings.HasSuffix with ASCII case folding, for a
+// lower-case suffix, without allocating.
+func hasSuffixFold(s, suf string) bool {
+	if len(s) < len(suf) {
+		return false
+	}
+	s = s[len(s)-len(suf):]
+	for i := 0; i < len(suf); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != suf[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // namePair reports whether w0 w1 is a listed given name followed by a
@@ -785,9 +816,9 @@ func addressLike(s string) bool {
 		for b > 0 && s[b-1] != ' ' && s[b-1] != ',' {
 			b--
 		}
-		w := strings.ToLower(s[b:e])
+		w := s[b:e]
 		for _, suf := range streetSuffixes {
-			if strings.HasSuffix(w, suf) {
+			if hasSuffixFold(w, suf) {
 				return true
 			}
 		}

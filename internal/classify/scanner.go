@@ -240,15 +240,15 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if h.any() || h.orgnr > 0 || h.eleven > 0 {
 			s.count(c, line, &h)
 		}
-		if mayBeUpper(f[0]) && wholeName(f) {
+		space := strings.IndexByte(f, ' ') > 0
+		// names and addresses need a space
+		if space && mayBeUpper(f[0]) && wholeName(f) {
 			c.nameWhole.add(line, s.max)
 			rowName = true
-		} else if len(f) >= 8 && strings.IndexByte(f, ' ') > 0 {
-			if textNames(f) > 0 {
-				c.nameText.add(line, s.max)
-			}
+		} else if space && len(f) >= 8 && textNames(f) > 0 {
+			c.nameText.add(line, s.max)
 		}
-		if digits > 0 && addressLike(f) {
+		if space && digits > 0 && digits < len(f) && addressLike(f) {
 			c.address++
 			s.addrCols = append(s.addrCols, i)
 		}
