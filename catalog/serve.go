@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/publish"
 	"github.com/dele-opendata/dele/internal/store"
 )
 
@@ -128,4 +131,28 @@ func Handler(public store.Store) http.Handler {
 		}
 		_, _ = io.Copy(w, rc)
 	})
+}
+
+// LoadEntries pairs each definition with its published manifest, read from
+// datasets/<id>/latest.json in the public store; Latest is nil for a
+// dataset never published.
+func LoadEntries(ctx context.Context, public store.Store, defs []*datasets.Definition) ([]Entry, error) {
+	entries := make([]Entry, 0, len(defs))
+	for _, d := range defs {
+		e := Entry{Def: d}
+		b, err := store.ReadAll(ctx, public, publish.LatestKey(d.ID))
+		switch {
+		case errors.Is(err, store.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("catalog: dataset %s: %w", d.ID, err)
+		default:
+			var m publish.Manifest
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("catalog: dataset %s: parse %s: %w", d.ID, publish.LatestKey(d.ID), err)
+			}
+			e.Latest = &m
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
 }

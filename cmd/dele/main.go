@@ -5,6 +5,7 @@
 //	dele run [-out public] [dataset ...]   publish datasets
 //	dele serve [-out public] [-addr :8080] serve the published folder
 //	dele datasets check                    check every definition
+//	dele catalog check [-file catalog.ttl] check the DCAT-AP-NO catalog
 //	dele help                              list all commands
 package main
 
@@ -32,6 +33,7 @@ var commands = []command{
 	{"serve", "serve the published folder, catalog, OpenAPI and query API over HTTP", cmdServe},
 	{"datasets check", "check every dataset definition", cmdDatasetsCheck},
 	{"datasets list", "list registered datasets and their schedules", cmdDatasetsList},
+	{"catalog check", "check the DCAT-AP-NO catalog and print its problems", cmdCatalogCheck},
 }
 
 // cliEnv is what a command may touch of the outside world.

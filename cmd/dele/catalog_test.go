@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runDele(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &cliEnv{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code = Main(context.Background(), env, args)
+	return code, out.String(), errb.String()
+}
+
+func TestCatalogCheck(t *testing.T) {
+	empty := t.TempDir()
+	code, stdout, stderr := runDele(t, "catalog", "check", "-config", "../../dele.yaml", "-definitions", "../../datasets", "-out", empty)
+	if code != 0 || !strings.Contains(stdout, "the mandatory DCAT-AP-NO properties are present") {
+		t.Errorf("examples: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
+	code, _, stderr = runDele(t, "catalog", "check", "-file", "../../catalog/testdata/golden/catalog.ttl")
+	if code != 0 {
+		t.Errorf("golden catalog: exit %d: %s", code, stderr)
+	}
+
+	// A catalog whose dataset lost its publisher and theme.
+	b, err := os.ReadFile("../../catalog/testdata/golden/catalog.nt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "<https://data.eksempel.kommune.no/datasets/valglokaler> <http://purl.org/dc/terms/publisher>") ||
+			strings.HasPrefix(line, "<https://data.eksempel.kommune.no/datasets/valglokaler> <http://www.w3.org/ns/dcat#theme>") {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.nt")
+	if err := os.WriteFile(broken, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runDele(t, "catalog", "check", "-file", broken)
+	if code != 1 {
+		t.Errorf("broken catalog: exit %d, want 1", code)
+	}
+	for _, want := range []string{"dataset valglokaler: missing dct:publisher", "dataset valglokaler: missing dcat:theme", "2 problem(s)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+
+	// A config the catalog cannot express: an organisation number that is
+	// not 9 digits.
+	cfg := filepath.Join(t.TempDir(), "dele.yaml")
+	bad := `baseURL: http://localhost:8080
+catalog:
+  id: test
+  titleNB: Test
+  descriptionNB: Test
+  publisherOrgnr: "12345"
+  publisherName: Test kommune
+  kommunenummer: "1103"
+  contactName: Test
+  contactEmail: test@example.org
+`
+	if err := os.WriteFile(cfg, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runDele(t, "catalog", "check", "-config", cfg, "-definitions", "../../datasets", "-out", empty)
+	if code != 1 || !strings.Contains(stderr, `config: publisher organisation number "12345" must be 9 digits (dct:publisher)`) {
+		t.Errorf("bad config: exit %d\n%s", code, stderr)
+	}
+}
