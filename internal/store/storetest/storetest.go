@@ -343,7 +343,7 @@ func testConcurrentPuts(t *testing.T, s store.Store) {
 		contents[i] = strings.Repeat(fmt.Sprintf("writer %d;", i), 2000+i*100)
 	}
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*n)
+	errs := make(chan error, 2*n+4)
 	for i := range n {
 		wg.Add(2)
 		go func() {
