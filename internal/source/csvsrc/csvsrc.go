@@ -27,8 +27,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"golang.org/x/text/transform"
 
@@ -82,6 +84,11 @@ type Reader struct {
 	pending *pendingRec
 	done    error
 	max     int
+	// repair is set when UTF-8 input may hold invalid bytes (no pass over
+	// the whole file, or it found some); repaired counts records fixed.
+	repair        bool
+	repaired      int64
+	firstRepaired int64
 }
 
 type pendingRec struct {
@@ -137,9 +144,14 @@ func Open(r io.Reader, o Options) (*Reader, error) {
 		header: det.Header,
 		detect: len(o.MissingValues) == 0,
 		max:    o.MaxReported,
+		repair: det.Encoding == UTF8 && (stats == nil || stats.invalidUTF8),
 	}
 	if rd.max <= 0 {
 		rd.max = 100
+	}
+	if rd.repair {
+		rd.header = append([]string(nil), rd.header...)
+		rd.repairFields(rd.header, int64(det.HeaderRow))
 	}
 	rd.report = source.Report{
 		Kind:          "csv",
@@ -186,7 +198,32 @@ func (r *Reader) Report() source.Report {
 	if r.detect {
 		rep.MissingValues = (r.seen | r.det.markers).list()
 	}
+	if r.repaired > 0 {
+		rep.Detected = maps.Clone(rep.Detected)
+		if rep.Detected == nil {
+			rep.Detected = map[string]string{}
+		}
+		rep.Detected["invalidUTF8"] = fmt.Sprintf("%d records had bytes that are not UTF-8, read as %s; the first on line %d",
+			r.repaired, Windows1252, r.firstRepaired)
+	}
 	return rep
+}
+
+// repairFields replaces fields that are not valid UTF-8.
+func (r *Reader) repairFields(fields []string, line int64) {
+	bad := false
+	for i, f := range fields {
+		if !utf8.ValidString(f) {
+			fields[i] = repairUTF8(f)
+			bad = true
+		}
+	}
+	if bad {
+		if r.repaired == 0 {
+			r.firstRepaired = line
+		}
+		r.repaired++
+	}
 }
 
 // Read returns the next data record, or io.EOF after the last one. The
@@ -230,6 +267,9 @@ func (r *Reader) Read() (source.Record, error) {
 			}
 			r.skip(int64(pe.StartLine), pe.Error())
 			continue
+		}
+		if r.repair {
+			r.repairFields(fields, line)
 		}
 		if nonEmptyRaw(fields) == 0 {
 			r.skip(line, "row with only empty fields")

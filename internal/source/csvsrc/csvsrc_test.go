@@ -333,3 +333,45 @@ func TestDetectedNames(t *testing.T) {
 		t.Errorf("all declared, yet detected %v", d)
 	}
 }
+
+// TestMixedEncoding reads two exports concatenated, one UTF-8 and one
+// Windows-1252: the UTF-8 part stays as it is and the 8-bit bytes are read
+// as Windows-1252, with the repair reported.
+func TestMixedEncoding(t *testing.T) {
+	in := append([]byte("navn;kode\nTromsø;5501\nBodø;1804\n"), cp1252("Kárášjohka;5437\nTromsø;5501\n")...)
+	for name, src := range map[string]func() io.Reader{
+		"file":   func() io.Reader { return bytes.NewReader(in) },
+		"stream": func() io.Reader { return io.MultiReader(bytes.NewReader(in)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := Open(src(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for {
+				rec, err := r.Read()
+				if err != nil {
+					break
+				}
+				got = append(got, rec.Fields[0])
+			}
+			want := []string{"Tromsø", "Bodø", "Kárášjohka", "Tromsø"}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("names %q, want %q", got, want)
+			}
+			rep := r.Report()
+			if rep.Encoding != UTF8 || !strings.Contains(rep.Detected["invalidUTF8"], "2 records") || !strings.Contains(rep.Detected["invalidUTF8"], "line 4") {
+				t.Errorf("encoding %s, detected %v", rep.Encoding, rep.Detected)
+			}
+		})
+	}
+}
+
+// TestBOMThenInvalid has a UTF-8 BOM and a Latin-1 byte: found by FuzzRead.
+func TestBOMThenInvalid(t *testing.T) {
+	_, recs, _ := readAll(t, append([]byte("\xEF\xBB\xBFa;b\n1;"), latin1("ø\n")...), Options{})
+	if len(recs) != 1 || recs[0][1] != "ø" {
+		t.Errorf("records %q", recs)
+	}
+}

@@ -94,11 +94,16 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 			if err := sniffBinary(raw); err != nil {
 				return nil, err
 			}
+			st := stats
+			if st == nil {
+				st = sampleStats(raw, atEOF)
+			}
 			switch {
-			case stats != nil && stats.invalidUTF8:
-				enc = eightBit(stats.c1 || hasC1(raw))
-			case stats == nil && !validUTF8Prefix(raw, atEOF):
-				enc = eightBit(hasC1(raw))
+			case st.mixed():
+				enc = UTF8
+				det.Detected["mixedEncoding"] = "bytes that are not UTF-8 are read as " + Windows1252
+			case st.invalidUTF8:
+				enc = eightBit(st.c1 || hasC1(raw))
 			default:
 				enc = UTF8
 			}
@@ -197,6 +202,9 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 			return nil, fmt.Errorf("escape %q must be one character or none", esc)
 		}
 		d.escape = r[0]
+	}
+	if !d.rfc() && (d.delim >= 0x80 || d.quote >= 0x80 || d.escape >= 0x80) {
+		return nil, fmt.Errorf("with quote %q and escape %q the delimiter, quote and escape must be ASCII characters", o.Quote, o.Escape)
 	}
 	det.d = d
 	det.Delimiter = delimName(d.delim)

@@ -2,6 +2,7 @@ package csvsrc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -124,9 +125,9 @@ func sniffBinary(b []byte) error {
 	return nil
 }
 
-// validUTF8Prefix reports whether b is valid UTF-8, allowing an incomplete
-// rune at its end when more input follows.
-func validUTF8Prefix(b []byte, atEOF bool) bool {
+// sampleStats is the encoding evidence of a sample alone, allowing an
+// incomplete rune at its end when more input follows.
+func sampleStats(b []byte, atEOF bool) *scanStats {
 	if !atEOF {
 		for k := 1; k <= 3 && k <= len(b); k++ {
 			if utf8.RuneStart(b[len(b)-k]) {
@@ -137,7 +138,12 @@ func validUTF8Prefix(b []byte, atEOF bool) bool {
 			}
 		}
 	}
-	return utf8.Valid(b)
+	st := &scanStats{c1: hasC1(b)}
+	if !utf8.Valid(b) {
+		st.invalidUTF8 = true
+		st.countMixed(b)
+	}
+	return st
 }
 
 // hasC1 reports whether b has a byte in 0x80–0x9F: printable characters in
@@ -163,6 +169,11 @@ func eightBit(c1 bool) string {
 type scanStats struct {
 	invalidUTF8 bool
 	c1          bool
+	// validMultibyte is set when a chunk without invalid bytes has
+	// non-ASCII (so real UTF-8) text; mbRunes and badBytes count valid
+	// multi-byte runes and invalid bytes in the chunks with invalid bytes.
+	validMultibyte    bool
+	mbRunes, badBytes int64
 	// backslashQuotes counts \" followed by something other than a field or
 	// line end: a quote escaped with a backslash inside a field.
 	backslashQuotes int
@@ -197,8 +208,13 @@ func prescan(r io.Reader, w io.Writer) (scanStats, error) {
 				}
 			}
 		}
-		if !st.invalidUTF8 && !utf8.Valid(chunk[:cut]) {
+		if utf8.Valid(chunk[:cut]) {
+			if !st.validMultibyte && hasHigh(chunk[:cut]) {
+				st.validMultibyte = true
+			}
+		} else {
 			st.invalidUTF8 = true
+			st.countMixed(chunk[:cut])
 		}
 		if st.invalidUTF8 && !st.c1 && hasC1(chunk[carry:end]) {
 			st.c1 = true
@@ -239,4 +255,61 @@ func fieldEnd(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// countMixed counts valid multi-byte runes and invalid bytes in b.
+func (st *scanStats) countMixed(b []byte) {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			st.badBytes++
+		} else {
+			st.mbRunes++
+		}
+		b = b[n:]
+	}
+}
+
+// mixed reports whether a file with invalid UTF-8 is mostly UTF-8 with some
+// 8-bit bytes (two exports concatenated, or a hand-edited line) rather
+// than an 8-bit file: real UTF-8 elsewhere, or many valid multi-byte runes
+// next to the invalid bytes. Latin-1 text seldom forms valid UTF-8.
+func (st *scanStats) mixed() bool {
+	return st.invalidUTF8 && (st.validMultibyte || st.mbRunes >= 2 && st.mbRunes*20 >= st.badBytes)
+}
+
+// hasHigh reports whether b has a byte of 0x80 or more, eight at a time.
+func hasHigh(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// repairUTF8 returns s with every byte that is not part of valid UTF-8
+// decoded as Windows-1252, so no invalid UTF-8 leaves the reader.
+func repairUTF8(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = utf8.AppendRune(b, charmap.Windows1252.DecodeByte(s[i]))
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }

@@ -2,11 +2,11 @@ package csvsrc
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // dialect is how records are split into fields.
@@ -37,11 +37,7 @@ func newParser(r io.Reader, d dialect) parser {
 		c.ReuseRecord = true
 		return &rfcParser{r: c}
 	}
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, 64<<10)
-	}
-	return &escParser{r: br, d: d, line: 1}
+	return newEscParser(r, d)
 }
 
 // rfcParser reads RFC 4180 CSV (with any delimiter) with encoding/csv.
@@ -58,114 +54,148 @@ func (p *rfcParser) next() ([]string, int64, error) {
 
 // escParser reads dialects encoding/csv cannot: a backslash (or other)
 // escape character inside quoted fields, a quote character other than ",
-// or no quoting at all. Line ends may be LF, CRLF or CR-less mixes; quoted
-// fields may hold newlines.
+// or no quoting at all. Lines end in LF or CRLF; quoted fields may hold
+// newlines. Like encoding/csv it builds each record in one buffer and makes
+// one string per record. The dialect's characters must be ASCII.
 type escParser struct {
-	r      *bufio.Reader
-	d      dialect
-	line   int64
-	fields []string
-	sb     strings.Builder
-	eof    bool
+	r                    *bufio.Reader
+	delim, quote, escape byte
+	line                 int64
+	long, buf            []byte
+	ends                 []int
+	fields               []string
+}
+
+func newEscParser(r io.Reader, d dialect) *escParser {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	p := &escParser{r: br, delim: byte(d.delim), quote: byte(d.quote), escape: byte(d.escape)}
+	if p.escape == p.quote {
+		p.escape = 0
+	}
+	return p
+}
+
+// readLine returns the next line with CRLF turned into LF; the last line may
+// lack the LF. It returns no bytes only at the end of the input.
+func (p *escParser) readLine() ([]byte, error) {
+	line, err := p.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		p.long = append(p.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = p.r.ReadSlice('\n')
+			p.long = append(p.long, line...)
+		}
+		line = p.long
+	}
+	if len(line) > 0 {
+		p.line++
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	if n := len(line); n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
+		line[n-2] = '\n'
+		line = line[:n-1]
+	}
+	return line, err
 }
 
 func (p *escParser) next() ([]string, int64, error) {
 	for {
-		if p.eof {
-			return nil, 0, io.EOF
+		line, err := p.readLine()
+		if len(line) == 0 {
+			if err == nil {
+				err = io.EOF
+			}
+			return nil, 0, err
 		}
-		start := p.line
-		fields, err := p.record()
-		if err != nil {
-			return nil, start, err
-		}
-		if fields == nil {
+		if len(line) == 1 && line[0] == '\n' {
 			continue // empty line
 		}
-		return fields, start, nil
+		start := p.line
+		f, err := p.parse(line, start)
+		return f, start, err
 	}
 }
 
-// record reads one record; it returns nil fields for an empty line.
-func (p *escParser) record() ([]string, error) {
-	p.fields = p.fields[:0]
-	start := p.line
-	p.sb.Reset()
-	inQuote, quotedField, any := false, false, false
+// parse splits the record starting with line, reading more lines while a
+// quoted field is open.
+func (p *escParser) parse(line []byte, start int64) ([]string, error) {
+	p.buf, p.ends = p.buf[:0], p.ends[:0]
+	i := 0
 	for {
-		c, _, err := p.r.ReadRune()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				return nil, err
-			}
-			p.eof = true
-			if inQuote {
-				return nil, &csv.ParseError{StartLine: int(start), Line: int(p.line), Err: csv.ErrQuote}
-			}
-			if !any && p.sb.Len() == 0 && len(p.fields) == 0 {
-				return nil, nil
-			}
-			p.fields = append(p.fields, p.sb.String())
-			return p.fields, nil
-		}
-		if inQuote {
-			switch {
-			case p.d.escape != 0 && c == p.d.escape:
-				n, _, err := p.r.ReadRune()
-				if err != nil {
-					p.sb.WriteRune(c)
-					continue
-				}
-				if n == p.d.quote || n == p.d.escape {
-					p.sb.WriteRune(n)
-				} else {
-					// Not an escape sequence: keep both characters.
-					p.r.UnreadRune()
-					p.sb.WriteRune(c)
-				}
-			case c == p.d.quote:
-				if p.d.escape == 0 {
-					if n, _, err := p.r.ReadRune(); err == nil {
-						if n == p.d.quote {
-							p.sb.WriteRune(n)
-							continue
-						}
-						p.r.UnreadRune()
+		if p.quote != 0 && i < len(line) && line[i] == p.quote {
+			i++
+			for {
+				j := bytes.IndexByte(line[i:], p.quote)
+				if p.escape != 0 {
+					if k := bytes.IndexByte(line[i:], p.escape); k >= 0 && (j < 0 || k < j) {
+						j = k
 					}
 				}
-				inQuote = false
-			default:
-				if c == '\n' {
-					p.line++
+				if j < 0 {
+					p.buf = append(p.buf, line[i:]...)
+					var err error
+					if line, err = p.readLine(); len(line) == 0 {
+						if err == nil || errors.Is(err, io.EOF) {
+							err = csv.ErrQuote
+						}
+						return nil, &csv.ParseError{StartLine: int(start), Line: int(p.line), Err: err}
+					}
+					i = 0
+					continue
 				}
-				p.sb.WriteRune(c)
+				p.buf = append(p.buf, line[i:i+j]...)
+				i += j
+				if c := line[i]; p.escape != 0 && c == p.escape {
+					if i+1 < len(line) && (line[i+1] == p.quote || line[i+1] == p.escape) {
+						p.buf = append(p.buf, line[i+1])
+						i += 2
+					} else {
+						p.buf = append(p.buf, c)
+						i++
+					}
+					continue
+				}
+				if p.escape == 0 && i+1 < len(line) && line[i+1] == p.quote {
+					p.buf = append(p.buf, p.quote)
+					i += 2
+					continue
+				}
+				i++ // the closing quote
+				break
 			}
+		}
+		// Unquoted text, or what follows a closing quote, up to the
+		// delimiter or the line end.
+		rest := line[i:]
+		k := bytes.IndexByte(rest, p.delim)
+		if k < 0 {
+			k = len(rest)
+			if k > 0 && rest[k-1] == '\n' {
+				k--
+			}
+		}
+		p.buf = append(p.buf, rest[:k]...)
+		i += k
+		p.ends = append(p.ends, len(p.buf))
+		if i < len(line) && line[i] == p.delim {
+			i++
 			continue
 		}
-		switch {
-		case c == p.d.delim:
-			p.fields = append(p.fields, p.sb.String())
-			p.sb.Reset()
-			quotedField, any = false, true
-		case c == '\r' || c == '\n':
-			if c == '\r' {
-				if n, _, err := p.r.ReadRune(); err == nil && n != '\n' {
-					p.r.UnreadRune()
-				}
-			}
-			p.line++
-			if !any && p.sb.Len() == 0 && len(p.fields) == 0 && !quotedField {
-				return nil, nil
-			}
-			p.fields = append(p.fields, p.sb.String())
-			return p.fields, nil
-		case c == p.d.quote && p.d.quote != 0 && p.sb.Len() == 0 && !quotedField:
-			inQuote, quotedField, any = true, true, true
-		default:
-			p.sb.WriteRune(c)
-			any = true
-		}
+		break
 	}
+	s := string(p.buf)
+	p.fields = p.fields[:0]
+	prev := 0
+	for _, e := range p.ends {
+		p.fields = append(p.fields, s[prev:e])
+		prev = e
+	}
+	return p.fields, nil
 }
 
 // parseDelimiter reads a declared delimiter.
