@@ -110,6 +110,20 @@ type Treatment struct {
 	To string `yaml:"to,omitempty" json:"to,omitempty"`
 }
 
+// Classification holds a steward's settings for the personal-data gate.
+type Classification struct {
+	// Allow maps a column to the kinds of personal data the steward has
+	// reviewed and allows to be published in it, e.g. the e-mail and phone
+	// of a municipal office: {epost: [email], telefon: [phone]}. Kinds:
+	// email, phone, bank-account, ip-address, person-name, enk-name,
+	// address-with-name, synthetic-id. National identity numbers
+	// (fodselsnummer, dnummer, hnummer) can never be allowed.
+	Allow map[string][]string `yaml:"allow,omitempty" json:"allow,omitempty"`
+	// OrgFormColumn names the column holding the organisation form (ENK,
+	// AS …), when it is not called organisasjonsform(.kode).
+	OrgFormColumn string `yaml:"orgFormColumn,omitempty" json:"orgFormColumn,omitempty"`
+}
+
 // Validation holds validation settings.
 type Validation struct {
 	// MaxInvalidShare is the largest share (0..1) of invalid rows accepted
@@ -145,11 +159,11 @@ type Definition struct {
 	// derived from Schedule when empty.
 	Frequency string `yaml:"frequency,omitempty" json:"frequency,omitempty"`
 	// Languages are EU language codes of the data (NOB, NNO, ENG).
-	Languages  []string              `yaml:"languages,omitempty" json:"languages,omitempty"`
-	Source     Source                `yaml:"source" json:"source"`
-	Schema     *tableschema.Schema   `yaml:"schema,omitempty" json:"schema,omitempty"`
-	Treatments map[string]Treatment  `yaml:"treatments,omitempty" json:"treatments,omitempty"`
-	Validation Validation            `yaml:"validation,omitempty" json:"validation,omitzero"`
+	Languages  []string             `yaml:"languages,omitempty" json:"languages,omitempty"`
+	Source     Source               `yaml:"source" json:"source"`
+	Schema     *tableschema.Schema  `yaml:"schema,omitempty" json:"schema,omitempty"`
+	Treatments map[string]Treatment `yaml:"treatments,omitempty" json:"treatments,omitempty"`
+	Validation Validation           `yaml:"validation,omitempty" json:"validation,omitzero"`
 	// Outputs lists the files to publish: parquet, csv, csv-nb (semicolon
 	// and decimal comma for Excel users).
 	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`
@@ -157,6 +171,10 @@ type Definition struct {
 	Retention int `yaml:"retention,omitempty" json:"retention,omitempty"`
 	// Provenance describes the source system, in bokmål.
 	Provenance string `yaml:"provenance,omitempty" json:"provenance,omitempty"`
+
+	// Classification holds the steward's settings for the personal-data
+	// gate (internal/classify).
+	Classification Classification `yaml:"classification,omitempty" json:"classification,omitzero"`
 
 	// File is the path the definition was loaded from.
 	File string `yaml:"-" json:"-"`

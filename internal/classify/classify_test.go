@@ -90,6 +90,8 @@ func TestCellDetectors(t *testing.T) {
 	}{
 		{fnr, hits{ids: [4]int{1}, eleven: 1}},
 		{fnr[:6] + " " + fnr[6:], hits{ids: [4]int{1}, eleven: 1}},
+		{fnr[:6] + "-" + fnr[6:], hits{ids: [4]int{1}, eleven: 1}},
+		{"108021-6000", hits{}}, // Stavanger key with a hyphen
 		{"Gjelder " + fnr + ", se sak.", hits{ids: [4]int{1}, eleven: 1}},
 		{"x" + fnr, hits{}},             // glued to a letter
 		{fnr + "5", hits{}},             // 12 digits

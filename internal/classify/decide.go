@@ -302,3 +302,14 @@ func confName(c Confidence, nb bool) string {
 	}
 	return string(c)
 }
+
+// OptionsFor builds the scanner options of a definition: its allow list
+// and organisation-form column, and the columns t has masked or hashed
+// (t may be nil when the definition has no treatments).
+func OptionsFor(d *datasets.Definition, t *Treater) Options {
+	o := Options{Allow: d.Classification.Allow, OrgFormColumn: d.Classification.OrgFormColumn}
+	if t != nil {
+		o.Treated = t.Treated()
+	}
+	return o
+}

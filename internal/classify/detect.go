@@ -341,7 +341,11 @@ func scanDigits(s string, h *hits) {
 				}
 			}
 		case 6:
-			if e := groups(s, i, ' ', 6, 5); e > 0 && rightOK(s, e) {
+			e := groups(s, i, ' ', 6, 5)
+			if e < 0 {
+				e = groups(s, i, '-', 6, 5)
+			}
+			if e > 0 && rightOK(s, e) {
 				h.eleven++
 				copy(buf[:6], s[i:i+6])
 				copy(buf[6:], s[i+7:e])

@@ -407,7 +407,7 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 		}
 		ls = append(ls, s.label(KindBankAccount, c.bankBare, c, conf, c.hint&hintBank != 0, "11-digit values with a valid account control digit"))
 	case c.bankBare.n > 0:
-		notes = append(notes, fmt.Sprintf("%d bare 11-digit values pass the account control digit (%.1f%% of the column, about the 1 in 11 expected by chance; header does not name an account)", c.bankBare.n, 100*share(c.bankBare.n, c.nonEmpty)))
+		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the bank-account control digit (about the 1 in 11 expected by chance); not labelled: under 90%% of the column and the header does not name an account", c.bankBare.n, c.eleven))
 	}
 	// E-mail.
 	if c.email.n > 0 {
