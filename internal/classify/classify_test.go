@@ -93,11 +93,11 @@ func TestCellDetectors(t *testing.T) {
 		{fnr[:6] + "-" + fnr[6:], hits{ids: [4]int{1}, eleven: 1}},
 		{"108021-6000", hits{}}, // Stavanger key with a hyphen
 		{"Gjelder " + fnr + ", se sak.", hits{ids: [4]int{1}, eleven: 1}},
-		{"x" + fnr, hits{}},             // glued to a letter
-		{fnr + "5", hits{}},             // 12 digits
-		{"1" + fnr[:10] + ",5", hits{}}, // a decimal number
-		{"0" + fnr, hits{}},             // 12 digits
-		{"2121102383000", hits{}},       // 13-digit key
+		{"x" + fnr, hits{}},                                       // glued to a letter
+		{fnr + "5", hits{}},                                       // 12 digits
+		{"1" + fnr[:10] + ",5", hits{}},                           // a decimal number
+		{"0" + fnr, hits{}},                                       // 12 digits
+		{"2121102383000", hits{}},                                 // 13-digit key
 		{dotted[:12] + string('0'+(dotted[12]-'0'+1)%10), hits{}}, // control digit wrong
 		{dotted, hits{bankFmt: 1}},
 		{"Konto " + strings.ReplaceAll(dotted, ".", " ") + " brukes", hits{bankFmt: 1}},
