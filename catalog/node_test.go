@@ -83,27 +83,23 @@ func runNode(t *testing.T, script string, args ...string) []byte {
 	return stdout.Bytes()
 }
 
-// validate runs the official DCAT-AP-NO 2 shapes over the data files.
-func validate(t *testing.T, dataFiles ...string) shaclReport {
+// validateBatch validates several data graphs in one run of the engine;
+// cases maps a name to its data files (absolute paths).
+func validateBatch(t *testing.T, cases map[string][]string) map[string]shaclReport {
 	t.Helper()
-	args := []string{"--shapes", abs(t, shapesFile)}
-	for _, f := range dataFiles {
-		args = append(args, abs(t, f))
+	f := filepath.Join(t.TempDir(), "cases.json")
+	b, err := json.Marshal(cases)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var r shaclReport
-	if err := json.Unmarshal(runNode(t, "rdf-shacl.mjs", args...), &r); err != nil {
-		t.Fatalf("SHACL report: %v", err)
+	if err := os.WriteFile(f, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return r
-}
-
-// validateCatalog writes c as Turtle and validates it with the vocabulary
-// subsets loaded.
-func validateCatalog(t *testing.T, c *Catalog) shaclReport {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "catalog.ttl")
-	writeFile(t, f, c, FormatTurtle)
-	return validate(t, append([]string{f}, vocabFiles...)...)
+	var out map[string]shaclReport
+	if err := json.Unmarshal(runNode(t, "rdf-shacl.mjs", "--shapes", abs(t, shapesFile), "--batch", f), &out); err != nil {
+		t.Fatalf("SHACL reports: %v", err)
+	}
+	return out
 }
 
 func writeFile(t *testing.T, file string, c *Catalog, format string) {
@@ -124,36 +120,58 @@ type parsedTerm struct {
 	D string `json:"d"`
 }
 
-// parseWithNode parses file with the independent parser for format and
-// returns the triples as canonical N-Triples lines, sorted, plus the number
-// of blank nodes seen.
-func parseWithNode(t *testing.T, format, file string) (lines []string, blank int) {
+// parsedDoc is one document as an independent parser read it: its triples
+// as sorted, de-duplicated canonical N-Triples lines, and the number of
+// blank nodes seen.
+type parsedDoc struct {
+	lines []string
+	blank int
+}
+
+// parseWithNode parses each file with the independent parser for its
+// format (n3, jsonld or rdfxml-streaming-parser), in one Node run. docs
+// alternates format and file.
+func parseWithNode(t *testing.T, docs ...string) []parsedDoc {
 	t.Helper()
-	var triples []struct{ S, P, O parsedTerm }
-	if err := json.Unmarshal(runNode(t, "rdf-parse.mjs", format, abs(t, file)), &triples); err != nil {
+	args := make([]string, len(docs))
+	for i, d := range docs {
+		args[i] = d
+		if i%2 == 1 {
+			args[i] = abs(t, d)
+		}
+	}
+	var parsed [][]struct{ S, P, O parsedTerm }
+	if err := json.Unmarshal(runNode(t, "rdf-parse.mjs", args...), &parsed); err != nil {
 		t.Fatalf("parse output: %v", err)
 	}
-	conv := func(x parsedTerm) Term {
-		switch x.T {
-		case "iri":
-			return IRI(x.V)
-		case "bnode":
-			blank++
-			return IRI("_:" + x.V)
-		}
-		if x.L != "" {
-			return LangLit(x.V, x.L)
-		}
-		return Typed(x.V, x.D)
+	if len(parsed) != len(docs)/2 {
+		t.Fatalf("%d parsed documents, want %d", len(parsed), len(docs)/2)
 	}
-	seen := map[string]bool{}
-	for _, tr := range triples {
-		line := Triple{conv(tr.S), conv(tr.P), conv(tr.O)}.String()
-		if !seen[line] {
-			seen[line] = true
-			lines = append(lines, line)
+	out := make([]parsedDoc, len(parsed))
+	for i, triples := range parsed {
+		d := &out[i]
+		conv := func(x parsedTerm) Term {
+			switch x.T {
+			case "iri":
+				return IRI(x.V)
+			case "bnode":
+				d.blank++
+				return Term{Kind: KindBlank, Value: x.V}
+			}
+			if x.L != "" {
+				return LangLit(x.V, x.L)
+			}
+			return Typed(x.V, x.D)
 		}
+		seen := map[string]bool{}
+		for _, tr := range triples {
+			line := Triple{conv(tr.S), conv(tr.P), conv(tr.O)}.String()
+			if !seen[line] {
+				seen[line] = true
+				d.lines = append(d.lines, line)
+			}
+		}
+		sort.Strings(d.lines)
 	}
-	sort.Strings(lines)
-	return lines, blank
+	return out
 }

@@ -18,15 +18,19 @@ func TestRoundTrip(t *testing.T) {
 	}
 	want := c.Graph.NTriplesSet()
 	dir := t.TempDir()
+	var docs []string
 	for _, f := range Formats {
+		file := filepath.Join(dir, f.File)
+		writeFile(t, file, c, f.Name)
+		docs = append(docs, f.Name, file)
+	}
+	parsed := parseWithNode(t, docs...)
+	for i, f := range Formats {
 		t.Run(f.Name, func(t *testing.T) {
-			file := filepath.Join(dir, f.File)
-			writeFile(t, file, c, f.Name)
-			got, blank := parseWithNode(t, f.Name, file)
-			if blank != 0 {
-				t.Errorf("%d blank nodes", blank)
+			if parsed[i].blank != 0 {
+				t.Errorf("%d blank nodes", parsed[i].blank)
 			}
-			diff(t, got, want)
+			diff(t, parsed[i].lines, want)
 		})
 	}
 }

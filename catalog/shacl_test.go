@@ -44,169 +44,195 @@ func TestShapesAreOfficialCopies(t *testing.T) {
 	}
 }
 
-// TestSHACLHarness checks the harness against the official examples: the
-// example catalog has no violations, the validator service's invalid
-// catalog has exactly two (missing description and theme).
-func TestSHACLHarness(t *testing.T) {
+// shaclCase is one data graph to validate against the official shapes.
+type shaclCase struct {
+	name string
+	// files are the data files (catalog plus vocabularies).
+	files []string
+	check func(t *testing.T, r shaclReport)
+}
+
+// TestSHACL validates, in one run of the SHACL engine, the official
+// examples (a sanity check of the harness), the generated test catalog, the
+// catalog of the repository's example datasets, and catalogs broken on
+// purpose.
+func TestSHACL(t *testing.T) {
+	dir := t.TempDir()
+	var cases []shaclCase
+	add := func(name string, c *Catalog, vocab bool, check func(t *testing.T, r shaclReport)) {
+		f := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".ttl")
+		writeFile(t, f, c, FormatTurtle)
+		files := []string{f}
+		if vocab {
+			files = append(files, vocabFiles...)
+		}
+		cases = append(cases, shaclCase{name, files, check})
+	}
+	build := func(opts ...Options) *Catalog {
+		c, err := Build(testConfig(), testEntries(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	// The harness: the official example catalog has no violations, the
+	// validator service's invalid catalog exactly two (missing description
+	// and theme). valid_catalog_with_distribution.ttl uses the licence
+	// CNRI_PYTHON, checked against the EU licence vocabulary that the real
+	// validator loads and these tests do not, hence one violation.
 	for _, tc := range []struct {
-		file       string
-		violations int
-		paths      []string
+		file  string
+		paths []string
 	}{
-		{"testdata/shapes/examples/DCAT-AP-NO2.0-examples.ttl", 0, nil},
-		{"testdata/shapes/examples/valid_catalog.ttl", 0, nil},
-		// Its CNRI_PYTHON licence is checked against the EU licence
-		// vocabulary, which the real validator loads and this test does not.
-		{"testdata/shapes/examples/valid_catalog_with_distribution.ttl", 1, []string{DCT + "license"}},
-		{"testdata/shapes/examples/invalid_catalog.ttl", 2, []string{DCT + "description", DCAT + "theme"}},
+		{"DCAT-AP-NO2.0-examples.ttl", nil},
+		{"valid_catalog.ttl", nil},
+		{"valid_catalog_with_distribution.ttl", []string{DCT + "license"}},
+		{"invalid_catalog.ttl", []string{DCT + "description", DCAT + "theme"}},
 	} {
-		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			r := validate(t, tc.file)
+		cases = append(cases, shaclCase{"official " + tc.file, []string{"testdata/shapes/examples/" + tc.file}, func(t *testing.T, r shaclReport) {
 			v := r.bySeverity(shViolation)
-			if len(v) != tc.violations {
-				t.Fatalf("%d violations, want %d: %+v", len(v), tc.violations, v)
+			if len(v) != len(tc.paths) {
+				t.Fatalf("%d violations, want %d: %+v", len(v), len(tc.paths), v)
 			}
 			for i, p := range tc.paths {
 				if v[i].Path != p {
 					t.Errorf("violation %d on %s, want %s", i, v[i].Path, p)
 				}
 			}
+		}})
+	}
+
+	// The generated test catalog: zero violations, and no warnings except
+	// the documented one for Geonorge dct:spatial values (see
+	// testdata/vocab/SOURCE.md): the catalog and its five datasets.
+	add("generated", build(), true, func(t *testing.T, r shaclReport) {
+		onlySpatialWarnings(t, r, 6)
+	})
+
+	// The repository's example installation and definitions.
+	cfg, entries := exampleEntries(t)
+	examples, err := Build(cfg, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("examples", examples, true, func(t *testing.T, r shaclReport) {
+		onlySpatialWarnings(t, r, -1)
+	})
+
+	// Without the vocabulary triples the controlled values have no
+	// skos:inScheme and the shapes complain: the vocabulary check is live.
+	add("no vocabularies", build(), false, func(t *testing.T, r shaclReport) {
+		paths := map[string]bool{}
+		for _, v := range r.bySeverity(shViolation) {
+			paths[v.Path] = true
+		}
+		for _, p := range []string{DCT + "accessRights", DCT + "accrualPeriodicity", DCT + "language", DCT + "format", DCT + "license"} {
+			if !paths[p] {
+				t.Errorf("no violation for %s without its vocabulary; got %v", p, paths)
+			}
+		}
+	})
+
+	// Why SHA-256 checksums are off by default: the v2 shapes accept only
+	// spdx:checksumAlgorithm_sha1, so each SHA-256 checksum is a violation
+	// (valglokaler: parquet, csv; barnehager: parquet, csv, csv-nb).
+	add("sha256", build(Options{SHA256Checksums: true}), true, func(t *testing.T, r shaclReport) {
+		v := r.bySeverity(shViolation)
+		if len(v) != 5 {
+			t.Fatalf("%d violations, want 5: %+v", len(v), v)
+		}
+		for _, x := range v {
+			if x.Path != SPDX+"algorithm" {
+				t.Errorf("violation on %s, want spdx:algorithm: %+v", x.Path, x)
+			}
+		}
+	})
+
+	// Removing a mandatory property of a dataset: the shapes report a
+	// violation of that property on that dataset.
+	ds := IRI(DatasetIRI(testConfig().BaseURL, "valglokaler"))
+	for _, pred := range []string{DCT + "publisher", DCT + "title", DCT + "description", DCAT + "theme", DCT + "identifier"} {
+		c := build()
+		if n := c.Graph.Remove(ds, IRI(pred), Term{}); n == 0 {
+			t.Fatalf("the dataset has no %s", pred)
+		}
+		add("without "+short(pred), c, true, func(t *testing.T, r shaclReport) {
+			for _, v := range r.bySeverity(shViolation) {
+				if v.FocusNode == ds.Value && v.Path == pred {
+					return
+				}
+			}
+			t.Errorf("no violation of %s on %s: %+v", pred, ds.Value, r.Results)
+		})
+	}
+
+	batch := map[string][]string{}
+	for _, c := range cases {
+		var files []string
+		for _, f := range c.files {
+			files = append(files, abs(t, f))
+		}
+		batch[c.name] = files
+	}
+	reports := validateBatch(t, batch)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, ok := reports[c.name]
+			if !ok {
+				t.Fatal("no report")
+			}
+			c.check(t, r)
 		})
 	}
 }
 
-// TestSHACLGeneratedCatalog validates the test catalog against the official
-// DCAT-AP-NO 2 shapes: zero violations, and no warnings except the
-// documented one for Geonorge dct:spatial values (see
-// testdata/vocab/SOURCE.md).
-func TestSHACLGeneratedCatalog(t *testing.T) {
-	c, err := Build(testConfig(), testEntries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := validateCatalog(t, c)
+// onlySpatialWarnings requires zero violations and no results but the
+// Geonorge dct:spatial warnings; n is their expected number, or -1 for any.
+func onlySpatialWarnings(t *testing.T, r shaclReport, n int) {
+	t.Helper()
 	if v := r.bySeverity(shViolation); len(v) != 0 {
 		t.Fatalf("%d violations, want 0: %+v", len(v), v)
 	}
-	warnings := r.bySeverity(shWarning)
-	for _, w := range warnings {
-		if w.Path != DCT+"spatial" || !strings.HasPrefix(w.Value, GeonorgeKommune) {
-			t.Errorf("unexpected warning: %+v", w)
+	for _, w := range r.Results {
+		if w.Severity != shWarning || w.Path != DCT+"spatial" || !strings.HasPrefix(w.Value, "https://data.geonorge.no/administrativeEnheter/") {
+			t.Errorf("unexpected result: %+v", w)
 		}
 	}
-	// One spatial warning per resource with dct:spatial: the catalog and
-	// its five datasets.
-	if len(warnings) != 6 {
-		t.Errorf("%d warnings, want 6 (dct:spatial): %+v", len(warnings), warnings)
-	}
-	if len(r.Results) != len(warnings) {
-		t.Errorf("%d results of other severities: %+v", len(r.Results)-len(warnings), r.Results)
+	if n >= 0 && len(r.Results) != n {
+		t.Errorf("%d warnings, want %d (dct:spatial): %+v", len(r.Results), n, r.Results)
 	}
 }
 
-// TestSHACLVocabulariesMatter shows the vocabulary check is live: without
-// the vocabulary triples the controlled values have no skos:inScheme and
-// the shapes complain.
-func TestSHACLVocabulariesMatter(t *testing.T) {
-	c, err := Build(testConfig(), testEntries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), "catalog.ttl")
-	writeFile(t, f, c, FormatTurtle)
-	r := validate(t, f)
-	paths := map[string]bool{}
-	for _, v := range r.bySeverity(shViolation) {
-		paths[v.Path] = true
-	}
-	for _, p := range []string{DCT + "accessRights", DCT + "accrualPeriodicity", DCT + "language", DCT + "format", DCT + "license"} {
-		if !paths[p] {
-			t.Errorf("no violation for %s without its vocabulary; got %v", p, paths)
-		}
-	}
-}
-
-// TestSHACLSHA256Checksums documents why SHA-256 checksums are off by
-// default: the v2 shapes accept only spdx:checksumAlgorithm_sha1, so each
-// SHA-256 checksum is one violation of spdx:algorithm.
-func TestSHACLSHA256Checksums(t *testing.T) {
-	c, err := Build(testConfig(), testEntries(), Options{SHA256Checksums: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := validateCatalog(t, c)
-	v := r.bySeverity(shViolation)
-	// valglokaler: parquet, csv; barnehager: parquet, csv, csv-nb.
-	if len(v) != 5 {
-		t.Fatalf("%d violations, want 5: %+v", len(v), v)
-	}
-	for _, x := range v {
-		if x.Path != SPDX+"algorithm" {
-			t.Errorf("violation on %s, want spdx:algorithm: %+v", x.Path, x)
-		}
-	}
-}
-
-// TestSHACLMissingMandatory removes one mandatory property of a dataset
-// and expects both the official shapes and Check to name it.
-func TestSHACLMissingMandatory(t *testing.T) {
+// TestCheckMissingMandatory removes one mandatory property of a dataset;
+// Check must name it as "dataset valglokaler: missing <property>". The
+// contact point is mandatory here though the v2 shapes only check its
+// class.
+func TestCheckMissingMandatory(t *testing.T) {
 	ds := IRI(DatasetIRI(testConfig().BaseURL, "valglokaler"))
-	for _, tc := range []struct {
-		name  string
-		pred  string
-		shacl bool // the v2 shapes require it (contact point is only checked for its class)
-	}{
-		{"publisher", DCT + "publisher", true},
-		{"title", DCT + "title", true},
-		{"description", DCT + "description", true},
-		{"theme", DCAT + "theme", true},
-		{"identifier", DCT + "identifier", true},
-		{"contact point", DCAT + "contactPoint", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Build(testConfig(), testEntries())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := c.Graph.Remove(ds, IRI(tc.pred), Term{}); n == 0 {
-				t.Fatalf("the dataset has no %s", tc.pred)
-			}
-			var ttl strings.Builder
-			if err := c.Turtle(&ttl); err != nil {
-				t.Fatal(err)
-			}
-			vs, err := Check([]byte(ttl.String()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := "dataset valglokaler: missing " + short(tc.pred)
-			if !containsViolation(vs, want) {
-				t.Errorf("Check: no %q in %v", want, vs)
-			}
-			if !tc.shacl {
-				return
-			}
-			r := validateCatalog(t, c)
-			found := false
-			for _, v := range r.bySeverity(shViolation) {
-				if v.FocusNode == ds.Value && v.Path == tc.pred {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("SHACL: no violation of %s on %s: %+v", tc.pred, ds.Value, r.Results)
-			}
-		})
-	}
-}
-
-func containsViolation(vs []Violation, msg string) bool {
-	for _, v := range vs {
-		if v.String() == msg {
-			return true
+	for _, pred := range []string{DCT + "publisher", DCT + "title", DCT + "description", DCAT + "theme", DCT + "identifier", DCAT + "contactPoint"} {
+		c, err := Build(testConfig(), testEntries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Graph.Remove(ds, IRI(pred), Term{})
+		var ttl bytes.Buffer
+		if err := c.Turtle(&ttl); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := Check(ttl.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "dataset valglokaler: missing " + short(pred)
+		found := false
+		for _, v := range vs {
+			found = found || v.String() == want
+		}
+		if !found {
+			t.Errorf("Check: no %q in %v", want, vs)
 		}
 	}
-	return false
 }
 
 // exampleEntries loads the repository's example installation (dele.yaml)
@@ -241,22 +267,12 @@ func exampleEntries(t *testing.T) (*config.Config, []Entry) {
 	return cfg, entries
 }
 
-// TestSHACLExampleDatasets validates the catalog of the repository's
-// example definitions: zero violations, only the Geonorge spatial warnings.
-func TestSHACLExampleDatasets(t *testing.T) {
+// TestCheckExampleDatasets runs Check over the example datasets' catalog.
+func TestCheckExampleDatasets(t *testing.T) {
 	cfg, entries := exampleEntries(t)
 	c, err := Build(cfg, entries)
 	if err != nil {
 		t.Fatal(err)
-	}
-	r := validateCatalog(t, c)
-	if v := r.bySeverity(shViolation); len(v) != 0 {
-		t.Fatalf("%d violations, want 0: %+v", len(v), v)
-	}
-	for _, w := range r.Results {
-		if w.Severity != shWarning || w.Path != DCT+"spatial" {
-			t.Errorf("unexpected result: %+v", w)
-		}
 	}
 	var ttl bytes.Buffer
 	if err := c.Turtle(&ttl); err != nil {

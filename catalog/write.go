@@ -130,6 +130,9 @@ func compact(iri string) (prefix, local string, ok bool) {
 }
 
 func turtleTerm(t Term) string {
+	if t.Kind == KindBlank {
+		return "_:" + t.Value
+	}
 	if t.IsIRI() {
 		if p, l, ok := compact(t.Value); ok {
 			return p + ":" + l

@@ -1,8 +1,11 @@
-// rdf-parse.mjs parses one RDF document with an independent parser and
-// prints its triples as JSON, one object per triple, for the Go tests of
-// the catalog package to compare with the graph they serialised.
+// rdf-parse.mjs parses RDF documents with independent parsers and prints
+// their triples as JSON, for the Go tests of the catalog package to compare
+// with the graph they serialised.
 //
-//	node rdf-parse.mjs turtle|ntriples|jsonld|rdfxml FILE
+//	node rdf-parse.mjs FORMAT FILE [FORMAT FILE ...]
+//
+// FORMAT is turtle, ntriples, jsonld or rdfxml. The output is a JSON array
+// with one element per document: the array of its triples {s, p, o}.
 //
 // Turtle and N-Triples are read with n3, JSON-LD with jsonld (toRDF), RDF/XML
 // with rdfxml-streaming-parser. Each term is {t, v, l, d}: t is iri, bnode or
@@ -12,8 +15,6 @@ import N3 from 'n3';
 import jsonld from 'jsonld';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 
-const [format, file] = process.argv.slice(2);
-const text = fs.readFileSync(file, 'utf8');
 
 function term(x) {
   switch (x.termType) {
@@ -24,7 +25,7 @@ function term(x) {
   }
 }
 
-async function parse() {
+async function parse(format, text) {
   switch (format) {
     case 'turtle':
       return new N3.Parser({ format: 'Turtle' }).parse(text);
@@ -50,13 +51,21 @@ async function parse() {
   }
 }
 
+const args = process.argv.slice(2);
+if (args.length === 0 || args.length % 2 !== 0) {
+  console.error('usage: node rdf-parse.mjs FORMAT FILE [FORMAT FILE ...]');
+  process.exit(2);
+}
 try {
-  const quads = await parse();
-  const out = quads.map((q) => {
-    if (q.graph && q.graph.termType !== 'DefaultGraph') throw new Error('triple in a named graph');
-    return { s: term(q.subject), p: term(q.predicate), o: term(q.object) };
-  });
-  process.stdout.write(JSON.stringify(out) + '\n');
+  const docs = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const quads = await parse(args[i], fs.readFileSync(args[i + 1], 'utf8'));
+    docs.push(quads.map((q) => {
+      if (q.graph && q.graph.termType !== 'DefaultGraph') throw new Error(args[i + 1] + ': triple in a named graph');
+      return { s: term(q.subject), p: term(q.predicate), o: term(q.object) };
+    }));
+  }
+  process.stdout.write(JSON.stringify(docs) + '\n');
 } catch (e) {
   console.error(String(e && e.stack || e));
   process.exit(1);
