@@ -2,6 +2,7 @@ package classify
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dele-opendata/dele/internal/source"
+	"github.com/dele-opendata/dele/internal/source/jsonsrc"
+	"github.com/dele-opendata/dele/internal/source/xlsxsrc"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -36,8 +40,8 @@ type corpusFile struct {
 
 const corpusDir = "../../testdata/corpus"
 
-// The xlsx files and the JSON page are not in this table: no reader for
-// them is on main yet (see the package README).
+// The xlsx files and the JSON page are read with the project's readers
+// (readerCorpus below).
 var corpus = []corpusFile{
 	{name: "oslo-husholdninger", path: "oslo-husholdninger/Husholdninger_med_barn(1.1.2008-1.1.2018-v01).csv", comma: ';'},
 	{name: "stavanger-budsjett-2016-drift", path: "stavanger-budsjett-2016-drift/dataset.original.csv", comma: ';'},
@@ -139,6 +143,48 @@ func scanFile(t testing.TB, f corpusFile, opts Options) Result {
 	return s.Result()
 }
 
+// readerCorpus are the corpus files read through internal/source readers.
+var readerCorpus = []struct {
+	name string
+	open func() (source.Reader, error)
+}{
+	{"kommuner-2019-2020-xlsx", xlsx("kommuner-2019-2020-xlsx/fylker-kommuner-2019-2020-alle.xlsx", "")},
+	{"postnummer-endringer-xlsx", xlsx("postnummer-endringer-xlsx/Nye, endrede og opphørte postnummer.xlsx", "")},
+	{"nvdb-kostra-vegnett-xlsx-sheet1", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "1")},
+	{"nvdb-kostra-vegnett-xlsx-sheet2", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "2")},
+	{"nvdb-kostra-vegnett-xlsx-sheet3", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "3")},
+	{"nvdb-kostra-vegnett-xlsx-sheet4", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "4")},
+	{"nvdb-kostra-vegnett-xlsx-sheet5", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "5")},
+	{"nvdb-kostra-vegnett-xlsx-sheet6", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "6")},
+	{"nvdb-kostra-vegnett-xlsx-sheet7", xlsx("nvdb-kostra-vegnett-xlsx/Kostra 01 - Vegnett hele landet.xlsx", "7")},
+	{"brreg-enheter-asa-page", func() (source.Reader, error) {
+		return jsonsrc.New(context.Background(), jsonsrc.Options{Path: filepath.Join(corpusDir, "brreg-enheter-asa-page/search_asa_5.json"), RecordsPath: "_embedded.enheter"})
+	}},
+}
+
+func xlsx(path, sheet string) func() (source.Reader, error) {
+	return func() (source.Reader, error) {
+		return xlsxsrc.OpenFile(filepath.Join(corpusDir, path), xlsxsrc.Options{Sheet: sheet})
+	}
+}
+
+// scanReader scans every record of a source reader.
+func scanReader(t testing.TB, r source.Reader, opts Options) Result {
+	defer r.Close()
+	s := NewScanner(r.Header(), opts)
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Scan(rec.Line, rec.Fields)
+	}
+	return s.Result()
+}
+
 type golden struct {
 	File     string   `json:"file"`
 	Result   Result   `json:"result"`
@@ -153,29 +199,43 @@ func TestCorpusGolden(t *testing.T) {
 	for _, f := range corpus {
 		t.Run(f.name, func(t *testing.T) {
 			r := scanFile(t, f, Options{})
-			g := golden{File: f.path, Result: r, Decision: Decide("PUBLIC", r)}
-			got, err := json.MarshalIndent(g, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "golden", "corpus", f.name+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("classification of %s differs from %s (run go test -update and review the diff)\n%s", f.path, path, firstDiff(string(want), string(got)))
-			}
+			checkGolden(t, f.name, golden{File: f.path, Result: r, Decision: Decide("PUBLIC", r)})
 		})
+	}
+	for _, f := range readerCorpus {
+		t.Run(f.name, func(t *testing.T) {
+			rd, err := f.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := scanReader(t, rd, Options{})
+			checkGolden(t, f.name, golden{File: strings.TrimPrefix(filepath.ToSlash(rd.Report().Location), corpusDir+"/"), Result: r, Decision: Decide("PUBLIC", r)})
+		})
+	}
+}
+
+func checkGolden(t *testing.T, name string, g golden) {
+	t.Helper()
+	got, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", "corpus", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("classification of %s differs from %s (run go test -update and review the diff)\n%s", g.File, path, firstDiff(string(want), string(got)))
 	}
 }
 
