@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/config"
 	"github.com/dele-opendata/dele/internal/publish"
 	"github.com/dele-opendata/dele/internal/store"
 )
@@ -155,4 +156,23 @@ func LoadEntries(ctx context.Context, public store.Store, defs []*datasets.Defin
 		entries = append(entries, e)
 	}
 	return entries, nil
+}
+
+// Regenerate rebuilds the catalog from the installation config, the
+// registered definitions and the manifests published in the public store,
+// and publishes it there in every format (see Publish). The pipeline calls
+// it after each publish; it is idempotent.
+func Regenerate(ctx context.Context, cfg *config.Config, defs []*datasets.Definition, public store.Store) (*Catalog, error) {
+	entries, err := LoadEntries(ctx, public, defs)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Build(cfg, entries)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Publish(ctx, public); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

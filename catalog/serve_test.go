@@ -3,13 +3,18 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/publish"
+	"github.com/dele-opendata/dele/internal/store"
 	"github.com/dele-opendata/dele/internal/store/memstore"
 )
 
@@ -118,5 +123,64 @@ func TestHandlerHarvesterRules(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST: status %d, want 405", resp.StatusCode)
+	}
+}
+
+// TestRegenerate publishes two manifests as latest.json into a store,
+// regenerates the catalog from the store and reads the published files
+// back.
+func TestRegenerate(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	var defs []*datasets.Definition
+	for _, e := range testEntries() {
+		defs = append(defs, e.Def)
+		if e.Latest != nil && e.Def.Access == datasets.AccessPublic {
+			b, err := json.Marshal(e.Latest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(ctx, publish.LatestKey(e.Def.ID), bytes.NewReader(b), store.PutOptions{ContentType: "application/json"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c, err := Regenerate(ctx, testConfig(), defs, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same as building from the entries directly: the ansattregister's
+	// stale manifest was never written to the store, and gives no
+	// distributions either way.
+	want, err := Build(testConfig(), testEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, c.Graph.NTriplesSet(), want.Graph.NTriplesSet())
+	for _, f := range Formats {
+		info, err := st.Stat(ctx, f.File)
+		if err != nil {
+			t.Fatalf("%s not published: %v", f.File, err)
+		}
+		if info.ContentType != contentType(f.MediaType) {
+			t.Errorf("%s: content type %q, want %q", f.File, info.ContentType, contentType(f.MediaType))
+		}
+	}
+	ttl, err := store.ReadAll(ctx, st, "catalog.ttl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Parse(ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, g.NTriplesSet(), want.Graph.NTriplesSet())
+
+	// A latest.json that is not JSON is an error naming the dataset.
+	if err := st.Put(ctx, publish.LatestKey("valglokaler"), bytes.NewReader([]byte("{")), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Regenerate(ctx, testConfig(), defs, st); err == nil || !strings.Contains(err.Error(), "dataset valglokaler") {
+		t.Errorf("broken latest.json: err = %v", err)
 	}
 }

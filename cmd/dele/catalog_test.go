@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dele-opendata/dele/internal/server"
+	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
 
 func runDele(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -76,5 +82,44 @@ catalog:
 	code, _, stderr = runDele(t, "catalog", "check", "-config", cfg, "-definitions", "../../datasets", "-out", empty)
 	if code != 1 || !strings.Contains(stderr, `config: publisher organisation number "12345" must be 9 digits (dct:publisher)`) {
 		t.Errorf("bad config: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestServeCatalogNegotiation serves a folder with a published catalog the
+// way dele serve does and asks /catalog for each format.
+func TestServeCatalogNegotiation(t *testing.T) {
+	ctx := context.Background()
+	public, err := fsstore.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := buildCatalog(ctx, "../../dele.yaml", "../../datasets", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Publish(ctx, public); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(public, serverOptions(public)))
+	defer srv.Close()
+	for _, tc := range []struct{ accept, want string }{
+		{"", "text/turtle; charset=utf-8"},
+		{"text/turtle", "text/turtle; charset=utf-8"},
+		{"application/ld+json", "application/ld+json; charset=utf-8"},
+		{"application/rdf+xml", "application/rdf+xml"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/catalog", nil)
+		req.Header.Set("Accept", tc.accept)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.want || resp.Header.Get("Content-Encoding") != "" || len(body) == 0 {
+			t.Errorf("Accept %q: status %d, Content-Type %q, Content-Encoding %q, %d bytes; want 200 %q, no encoding",
+				tc.accept, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"), len(body), tc.want)
+		}
 	}
 }
