@@ -26,8 +26,8 @@ import (
 
 // Env is what extraction may use of the world.
 type Env struct {
-	// HTTPClient fetches URL sources; nil uses a client with a 5-minute
-	// timeout.
+	// HTTPClient fetches URL sources; nil uses httpsrc.DefaultClient
+	// (timeouts on connecting, TLS, headers and the whole request).
 	HTTPClient *http.Client
 	// Getenv reads environment variables (connection strings named in a
 	// definition); nil uses os.Getenv.
@@ -78,7 +78,7 @@ var ErrUnsupported = errors.New("source type not supported")
 // ErrUnsupported.
 func Open(ctx context.Context, def *datasets.Definition, env Env) (source.Reader, error) {
 	switch t := def.Source.Type; t {
-	case "csv", "tsv", "text", "":
+	case "csv":
 		return openCSV(ctx, def, env)
 	case "xlsx", "json", "brreg", "postgres":
 		return nil, fmt.Errorf("dataset %s: %w yet: %q", def.ID, ErrUnsupported, t)

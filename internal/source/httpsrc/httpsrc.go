@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -26,8 +27,7 @@ import (
 
 // Options control a download. Zero values take the defaults noted.
 type Options struct {
-	// Client sends the requests; nil uses a client with a 5-minute overall
-	// timeout.
+	// Client sends the requests; nil uses DefaultClient.
 	Client *http.Client
 	// Dir is the folder for the temporary file (default os.TempDir()).
 	Dir string
@@ -47,6 +47,21 @@ type Options struct {
 	ETag, LastModified string
 	// Header holds extra request headers (Accept, User-Agent, …).
 	Header http.Header
+}
+
+// DefaultClient is used when Options.Client is nil: a 5-minute limit on a
+// whole request, 30 s to connect, 10 s for TLS and 60 s for the response
+// headers.
+var DefaultClient = &http.Client{
+	Timeout: 5 * time.Minute,
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	},
 }
 
 // Result is a finished download.
@@ -82,7 +97,7 @@ var ErrTooLarge = errors.New("download exceeds the size limit")
 // wraps source.ErrWrongFormat, a final HTTP error wraps *StatusError.
 func Fetch(ctx context.Context, url string, o Options) (*Result, error) {
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 5 * time.Minute}
+		o.Client = DefaultClient
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = 4 << 30
