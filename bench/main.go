@@ -1,0 +1,272 @@
+// Command bench times Dele's CSV→Parquet conversion against DuckDB on the
+// same deterministic municipal CSV (internal/benchdata), in the same run.
+//
+// It generates the file (1M and 10M rows by default) in a temporary
+// directory, then runs each converter in its own subprocess, interleaved
+// and alternating which goes first, several times, and prints a Markdown
+// table of median wall times and peak RSS (the subprocess's ru_maxrss).
+//
+//	cd bench && go run . -rows 1000000,10000000 -runs 5
+//
+// It lives in its own module because DuckDB's Go binding needs cgo; the
+// main module stays pure Go.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dele-opendata/dele/internal/benchdata"
+	"github.com/dele-opendata/dele/internal/convert"
+)
+
+// result is what a child run prints as JSON.
+type result struct {
+	Seconds float64 `json:"seconds"`
+	Rows    int64   `json:"rows"`
+	Bytes   int64   `json:"bytes"`
+}
+
+func main() {
+	child := flag.String("child", "", "internal: run one conversion (dele or duckdb) and print JSON")
+	in := flag.String("in", "", "internal: input CSV for -child")
+	out := flag.String("out", "", "internal: output Parquet for -child")
+	rowsFlag := flag.String("rows", "1000000,10000000", "comma-separated row counts")
+	runs := flag.Int("runs", 5, "runs per tool and size")
+	dir := flag.String("dir", "", "work directory (default: a new temporary directory, removed afterwards)")
+	threads := flag.Int("threads", 2, "DuckDB threads (Dele uses GOMAXPROCS)")
+	flag.Parse()
+	log.SetFlags(0)
+	if *child != "" {
+		r, err := runChild(*child, *in, *out, *threads)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := drive(*rowsFlag, *runs, *dir, *threads); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func runChild(tool, in, out string, threads int) (result, error) {
+	start := time.Now()
+	var rows int64
+	switch tool {
+	case "dele":
+		f, err := os.Open(in)
+		if err != nil {
+			return result{}, err
+		}
+		defer f.Close()
+		o, err := os.Create(out)
+		if err != nil {
+			return result{}, err
+		}
+		rows, err = convert.CSVToParquet(context.Background(), f, o, benchdata.Schema(), convert.Metadata{DatasetID: "bench", Version: "1"},
+			convert.CSVOptions{Comma: benchdata.Delimiter, Header: true})
+		if err != nil {
+			return result{}, err
+		}
+		if err := o.Close(); err != nil {
+			return result{}, err
+		}
+	case "duckdb":
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			return result{}, err
+		}
+		defer db.Close()
+		if _, err := db.Exec(fmt.Sprintf("SET threads=%d", threads)); err != nil {
+			return result{}, err
+		}
+		q := fmt.Sprintf("COPY (SELECT * FROM read_csv(%s, delim=';', decimal_separator=',', header=true)) TO %s (FORMAT parquet, COMPRESSION zstd)", quote(in), quote(out))
+		res, err := db.Exec(q)
+		if err != nil {
+			return result{}, err
+		}
+		rows, _ = res.RowsAffected()
+	default:
+		return result{}, fmt.Errorf("unknown tool %q", tool)
+	}
+	secs := time.Since(start).Seconds()
+	st, err := os.Stat(out)
+	if err != nil {
+		return result{}, err
+	}
+	return result{Seconds: secs, Rows: rows, Bytes: st.Size()}, nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+type sample struct {
+	result
+	wall   float64 // seconds, measured by the parent (includes process start)
+	cpu    float64 // user+system seconds of the child
+	maxRSS int64   // bytes
+}
+
+func drive(rowsFlag string, runs int, dir string, threads int) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "dele-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "| rows | CSV size | tool | median wall time (min–max) | wall ratio Dele/DuckDB | median CPU time (user+sys) | peak RSS (median) | Parquet size |\n|---:|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, rs := range strings.Split(rowsFlag, ",") {
+		rows, err := strconv.Atoi(strings.TrimSpace(rs))
+		if err != nil {
+			return fmt.Errorf("-rows: %w", err)
+		}
+		in := filepath.Join(dir, fmt.Sprintf("municipal-%d.csv", rows))
+		if err := generate(in, rows); err != nil {
+			return err
+		}
+		st, err := os.Stat(in)
+		if err != nil {
+			return err
+		}
+		samples := map[string][]sample{}
+		tools := []string{"dele", "duckdb"}
+		for run := range runs {
+			order := tools
+			if run%2 == 1 {
+				order = []string{tools[1], tools[0]}
+			}
+			for _, tool := range order {
+				s, err := runOnce(self, tool, in, filepath.Join(dir, tool+".parquet"), threads)
+				if err != nil {
+					return fmt.Errorf("%s, %d rows, run %d: %w", tool, rows, run+1, err)
+				}
+				if s.Rows != int64(rows) {
+					return fmt.Errorf("%s wrote %d rows, want %d", tool, s.Rows, rows)
+				}
+				log.Printf("%d rows, run %d, %-6s %.2f s (in process %.2f s, CPU %.2f s), max RSS %d MiB", rows, run+1, tool, s.wall, s.Seconds, s.cpu, s.maxRSS>>20)
+				samples[tool] = append(samples[tool], s)
+			}
+		}
+		med := map[string]float64{}
+		for _, tool := range tools {
+			med[tool] = median(samples[tool], func(s sample) float64 { return s.wall })
+		}
+		for _, tool := range tools {
+			ss := samples[tool]
+			lo := slices.MinFunc(ss, func(a, b sample) int { return cmpf(a.wall, b.wall) }).wall
+			hi := slices.MaxFunc(ss, func(a, b sample) int { return cmpf(a.wall, b.wall) }).wall
+			ratio := "–"
+			if tool == "dele" {
+				ratio = fmt.Sprintf("%.2f", med["dele"]/med["duckdb"])
+			}
+			name := "Dele (`convert.CSVToParquet`, GOMAXPROCS=" + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"
+			if tool == "duckdb" {
+				name = fmt.Sprintf("DuckDB 1.5.6 (threads=%d)", threads)
+			}
+			fmt.Fprintf(&table, "| %s | %.0f MB | %s | %.2f s (%.2f–%.2f) | %s | %.2f s | %.0f MiB | %.0f MB |\n",
+				human(rows), float64(st.Size())/1e6, name, med[tool], lo, hi, ratio,
+				median(ss, func(s sample) float64 { return s.cpu }),
+				median(ss, func(s sample) float64 { return float64(s.maxRSS) / (1 << 20) }), float64(ss[0].Bytes)/1e6)
+		}
+		if err := os.Remove(in); err != nil {
+			return err
+		}
+	}
+	fmt.Print(table.String())
+	return nil
+}
+
+func cmpf(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func human(n int) string {
+	if n%1000000 == 0 {
+		return fmt.Sprintf("%dM", n/1000000)
+	}
+	return strconv.Itoa(n)
+}
+
+func median(ss []sample, f func(sample) float64) float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		v[i] = f(s)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func generate(path string, rows int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := benchdata.Write(f, rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func runOnce(self, tool, in, out string, threads int) (sample, error) {
+	_ = os.Remove(out)
+	cmd := exec.Command(self, "-child", tool, "-in", in, "-out", out, "-threads", strconv.Itoa(threads))
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return sample{}, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return sample{}, err
+	}
+	body, _ := io.ReadAll(stdout)
+	if err := cmd.Wait(); err != nil {
+		return sample{}, err
+	}
+	wall := time.Since(start).Seconds()
+	var r result
+	if err := json.Unmarshal(body, &r); err != nil {
+		return sample{}, fmt.Errorf("child output %q: %w", body, err)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return sample{}, fmt.Errorf("no rusage")
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return sample{result: r, wall: wall, cpu: cpu, maxRSS: ru.Maxrss * 1024}, nil
+}

@@ -1,0 +1,383 @@
+package convert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	xbuffer "github.com/xitongsys/parquet-go-source/buffer"
+	xreader "github.com/xitongsys/parquet-go/reader"
+
+	"github.com/dele-opendata/dele/internal/table"
+	"github.com/dele-opendata/dele/internal/tableschema"
+	"github.com/dele-opendata/dele/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// arrowTypes is what Arrow must read back for each Table Schema type.
+var arrowTypes = map[string]string{
+	"integer": "int64", "year": "int64", "number": "float64", "boolean": "bool",
+	"date": "date32", "datetime": "timestamp[us, tz=UTC]",
+	"string": "utf8", "time": "utf8", "geopoint": "utf8",
+}
+
+// duckTypes is what DuckDB must report for each Table Schema type.
+var duckTypes = map[string]string{
+	"integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN",
+	"date": "DATE", "datetime": "TIMESTAMP WITH TIME ZONE",
+	"string": "VARCHAR", "time": "VARCHAR", "geopoint": "VARCHAR",
+}
+
+func wantType(types map[string]string, tt testTable, i int) string {
+	f := tt.schema.Fields[i]
+	if p, s, ok, _ := parseDecimal(f.Format); ok && f.Type == "number" {
+		if types["number"] == "DOUBLE" {
+			return fmt.Sprintf("DECIMAL(%d,%d)", p, s)
+		}
+		return fmt.Sprintf("decimal(%d, %d)", p, s)
+	}
+	return types[string(f.Type)]
+}
+
+// readArrow reads data with Arrow's pqarrow reader.
+func readArrow(t *testing.T, data []byte) (names, types []string, cols [][]cell, meta map[string]string) {
+	t.Helper()
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	meta = map[string]string{}
+	kv := pf.MetaData().KeyValueMetadata()
+	for i, k := range kv.Keys() {
+		meta[k] = kv.Values()[i]
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1000}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	for i := 0; i < int(tbl.NumCols()); i++ {
+		f := tbl.Schema().Field(i)
+		names = append(names, f.Name)
+		types = append(types, f.Type.String())
+		var vals []cell
+		for _, chunk := range tbl.Column(i).Data().Chunks() {
+			for r := 0; r < chunk.Len(); r++ {
+				if chunk.IsNull(r) {
+					vals = append(vals, nil)
+					continue
+				}
+				switch a := chunk.(type) {
+				case *array.Int64:
+					vals = append(vals, a.Value(r))
+				case *array.Float64:
+					vals = append(vals, a.Value(r))
+				case *array.Boolean:
+					vals = append(vals, a.Value(r))
+				case *array.Date32:
+					vals = append(vals, int64(a.Value(r)))
+				case *array.Timestamp:
+					vals = append(vals, int64(a.Value(r)))
+				case *array.String:
+					vals = append(vals, a.Value(r))
+				case *array.Decimal128:
+					d := a.Value(r)
+					vals = append(vals, formatScaled(int64(d.LowBits()), int(a.DataType().(*arrow.Decimal128Type).Scale)))
+				default:
+					t.Fatalf("arrow: unexpected array type %s", chunk.DataType())
+				}
+			}
+		}
+		cols = append(cols, vals)
+	}
+	return names, types, cols, meta
+}
+
+// readXitongsys reads data with github.com/xitongsys/parquet-go, an
+// implementation independent of Arrow's.
+func readXitongsys(t *testing.T, tt testTable, data []byte) [][]cell {
+	t.Helper()
+	pf := xbuffer.NewBufferFileFromBytes(data)
+	pr, err := xreader.NewParquetColumnReader(pf, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.ReadStop()
+	n := pr.GetNumRows()
+	if int(n) != tt.rowCount() {
+		t.Fatalf("xitongsys: %d rows, want %d", n, tt.rowCount())
+	}
+	cols := make([][]cell, len(tt.schema.Fields))
+	for i, f := range tt.schema.Fields {
+		if n == 0 {
+			continue
+		}
+		vals, _, _, err := pr.ReadColumnByIndex(int64(i), n)
+		if err != nil {
+			t.Fatalf("xitongsys: column %s: %v", f.Name, err)
+		}
+		scale := decimalScale(f)
+		for _, v := range vals {
+			switch x := v.(type) {
+			case nil:
+				cols[i] = append(cols[i], nil)
+			case int32:
+				cols[i] = append(cols[i], int64(x))
+			case int64:
+				if scale >= 0 {
+					cols[i] = append(cols[i], formatScaled(x, scale))
+				} else {
+					cols[i] = append(cols[i], x)
+				}
+			case float64, bool, string:
+				cols[i] = append(cols[i], x)
+			default:
+				t.Fatalf("xitongsys: column %s: unexpected value %T", f.Name, v)
+			}
+		}
+	}
+	return cols
+}
+
+type duckResult struct {
+	Rows    int `json:"rows"`
+	Columns []struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"columns"`
+	Values [][]any `json:"values"`
+}
+
+// readDuckDB reads a file with DuckDB (through Node).
+func readDuckDB(t *testing.T, kind, path string) duckResult {
+	t.Helper()
+	nodeDir := testenv.NodeDir(t)
+	script, err := filepath.Abs(filepath.Join("testdata", "duckdb-read.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", script, nodeDir, kind, path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, stderr.String())
+	}
+	var res duckResult
+	d := json.NewDecoder(bytes.NewReader(out))
+	d.UseNumber()
+	if err := d.Decode(&res); err != nil {
+		t.Fatalf("duckdb: %v", err)
+	}
+	return res
+}
+
+// duckColumns converts DuckDB's canonical values to cells.
+func duckColumns(t *testing.T, tt testTable, res duckResult) [][]cell {
+	t.Helper()
+	cols := make([][]cell, len(res.Values))
+	for i, vals := range res.Values {
+		typ := res.Columns[i].Type
+		for _, v := range vals {
+			var c cell
+			switch x := v.(type) {
+			case nil:
+			case bool:
+				c = x
+			case json.Number:
+				f, err := strconv.ParseFloat(string(x), 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c = f
+			case string:
+				switch {
+				case typ == "BIGINT" || strings.HasPrefix(typ, "TIMESTAMP"):
+					n, err := strconv.ParseInt(x, 10, 64)
+					if err != nil {
+						t.Fatalf("duckdb: column %s: %v", res.Columns[i].Name, err)
+					}
+					c = n
+				case typ == "DATE":
+					d, ok := ParseDate(x)
+					if !ok {
+						t.Fatalf("duckdb: column %s: bad date %q", res.Columns[i].Name, x)
+					}
+					c = d
+				default:
+					c = x
+				}
+			default:
+				t.Fatalf("duckdb: unexpected JSON value %T", v)
+			}
+			cols[i] = append(cols[i], c)
+		}
+	}
+	return cols
+}
+
+// TestParquetInterop writes every representative table and reads it back
+// with three independent readers: Arrow, xitongsys/parquet-go and DuckDB.
+func TestParquetInterop(t *testing.T) {
+	for _, tt := range representativeTables(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			data := writeParquet(t, tt)
+
+			names, types, cols, meta := readArrow(t, data)
+			if got, want := strings.Join(names, ","), strings.Join(tt.schema.Names(), ","); got != want {
+				t.Errorf("arrow: columns %s, want %s", got, want)
+			}
+			for i := range types {
+				if want := wantType(arrowTypes, tt, i); types[i] != want {
+					t.Errorf("arrow: column %s has type %s, want %s", names[i], types[i], want)
+				}
+			}
+			diffColumns(t, "arrow", tt, cols)
+			if meta[MetaDataset] != "test-"+tt.name || meta[MetaVersion] == "" {
+				t.Errorf("metadata: dataset %q, version %q", meta[MetaDataset], meta[MetaVersion])
+			}
+			js, _ := tt.schema.MarshalIndent()
+			if meta[MetaSchema] != string(js) {
+				t.Errorf("metadata: schema is\n%s\nwant\n%s", meta[MetaSchema], js)
+			}
+
+			diffColumns(t, "xitongsys", tt, readXitongsys(t, tt, data))
+
+			path := filepath.Join(t.TempDir(), tt.name+".parquet")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := readDuckDB(t, "parquet", path)
+			if res.Rows != tt.rowCount() {
+				t.Errorf("duckdb: %d rows, want %d", res.Rows, tt.rowCount())
+			}
+			for i, c := range res.Columns {
+				if c.Name != tt.schema.Fields[i].Name || c.Type != wantType(duckTypes, tt, i) {
+					t.Errorf("duckdb: column %d is %s %s, want %s %s", i, c.Name, c.Type, tt.schema.Fields[i].Name, wantType(duckTypes, tt, i))
+				}
+			}
+			if tt.rowCount() > 0 {
+				diffColumns(t, "duckdb", tt, duckColumns(t, tt, res))
+			}
+		})
+	}
+}
+
+// TestParquetLayout checks row groups, statistics, compression and the
+// dictionary choice.
+func TestParquetLayout(t *testing.T) {
+	tables := representativeTables(t)
+	for _, tt := range tables {
+		t.Run(tt.name, func(t *testing.T) {
+			data := writeParquet(t, tt)
+			pf, err := file.NewParquetReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pf.Close()
+			md := pf.MetaData()
+			rg := tt.rgRows
+			if rg == 0 {
+				rg = RowGroupRows
+			}
+			if want := (tt.rowCount() + rg - 1) / rg; pf.NumRowGroups() != want {
+				t.Errorf("%d row groups, want %d", pf.NumRowGroups(), want)
+			}
+			for g := 0; g < pf.NumRowGroups(); g++ {
+				rgm := md.RowGroup(g)
+				for c := 0; c < rgm.NumColumns(); c++ {
+					cc, err := rgm.ColumnChunk(c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if cc.Compression().String() != "ZSTD" {
+						t.Errorf("row group %d column %d: compression %s", g, c, cc.Compression())
+					}
+					if ok, err := cc.StatsSet(); err != nil || !ok {
+						t.Errorf("row group %d column %d: no statistics (%v)", g, c, err)
+					}
+				}
+			}
+		})
+	}
+	// The benchmark table: categories are dictionary-encoded, identifiers
+	// and organisation numbers are not.
+	mun := tables[len(tables)-1]
+	dict := DictionaryColumns(mun.batches[0])
+	for _, name := range []string{"kategori", "poststed", "kommunenummer"} {
+		if !dict[mun.schema.Index(name)] {
+			t.Errorf("%s is not dictionary-encoded", name)
+		}
+	}
+	for _, name := range []string{"id", "orgnr", "postnummer", "belop", "adresse"} {
+		if dict[mun.schema.Index(name)] {
+			t.Errorf("%s is dictionary-encoded", name)
+		}
+	}
+}
+
+// TestParquetSchemaGolden pins the Parquet schema written for each table.
+func TestParquetSchemaGolden(t *testing.T) {
+	for _, tt := range representativeTables(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParquetSchema(tt.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "schema", tt.name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("schema differs from %s (run with -update if intended):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func TestParquetWriterErrors(t *testing.T) {
+	if _, err := NewParquetWriter(&bytes.Buffer{}, &tableschema.Schema{}, Metadata{}); err == nil {
+		t.Error("empty schema accepted")
+	}
+	bad := &tableschema.Schema{Fields: []tableschema.Field{{Name: "x", Type: tableschema.Number, Format: "decimal(40,2)"}}}
+	if _, err := NewParquetWriter(&bytes.Buffer{}, bad, Metadata{}); err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Errorf("decimal(40,2): err = %v, want an error naming the field", err)
+	}
+	s := allTypesSchema()
+	w, err := NewParquetWriter(&bytes.Buffer{}, s, Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := table.NewBatch(&tableschema.Schema{Fields: s.Fields[:2]}, 1)
+	if err := w.Write(other); err == nil {
+		t.Error("batch with the wrong number of columns accepted")
+	}
+}
