@@ -2,9 +2,6 @@ package s3store_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,52 +12,19 @@ import (
 
 	"github.com/dele-opendata/dele/internal/store"
 	"github.com/dele-opendata/dele/internal/store/s3store"
+	"github.com/dele-opendata/dele/internal/store/s3store/s3storetest"
 	"github.com/dele-opendata/dele/internal/store/storetest"
-	"github.com/dele-opendata/dele/internal/testenv"
 )
 
-// newStore returns a store over a fresh bucket on the test server started
-// by scripts/test-env/20-s3.sh, removed again when the test ends.
 func newStore(t *testing.T, mod func(*s3store.Config)) *s3store.Store {
-	t.Helper()
-	endpoint := testenv.Get(t, "DELE_TEST_S3_ENDPOINT")
-	var b [6]byte
-	rand.Read(b[:])
-	cfg := s3store.Config{
-		Bucket:    "dele-test-" + hex.EncodeToString(b[:]),
-		Region:    testenv.Get(t, "DELE_TEST_S3_REGION"),
-		Endpoint:  endpoint,
-		PathStyle: true,
-		AccessKey: testenv.Get(t, "DELE_TEST_S3_ACCESS_KEY"),
-		SecretKey: testenv.Get(t, "DELE_TEST_S3_SECRET_KEY"),
+	return s3storetest.New(t, func(c *s3store.Config) {
 		// The smallest part size S3 allows, so storetest's large object
 		// (12 MiB) goes up in three parts.
-		PartSize: s3store.MinPartSize,
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	s, err := s3store.New(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateBucket(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		infos, err := s.List(context.Background(), "")
-		if err != nil {
-			t.Logf("cleanup: %v", err)
-			return
-		}
-		for _, o := range infos {
-			s.Delete(context.Background(), o.Key)
-		}
-		if _, err := s.Client().DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: aws.String(cfg.Bucket)}); err != nil {
-			t.Logf("cleanup: delete bucket: %v", err)
+		c.PartSize = s3store.MinPartSize
+		if mod != nil {
+			mod(c)
 		}
 	})
-	return s
 }
 
 func TestContract(t *testing.T) {
