@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -127,6 +128,54 @@ func openCSV(ctx context.Context, def *datasets.Definition, env Env) (source.Rea
 		}
 	}
 	return &reader{Reader: r, meta: meta}, nil
+}
+
+// Raw is the raw bytes of a file source, for readers of other kinds
+// (xlsx) that want the same path confinement, download, hashing and
+// not-modified check as csv. Close closes the file and removes a download.
+type Raw struct {
+	*os.File
+	// Location is the path, or the URL without credentials and query.
+	Location string
+	// State is the source's state: put it in the reader's Report
+	// (ContentHash, ETag, LastModified) so the next run can skip.
+	State State
+	meta  rawMeta
+}
+
+// Close closes the file and removes it when it was downloaded.
+func (r *Raw) Close() error {
+	err := r.File.Close()
+	r.meta.cleanup()
+	return err
+}
+
+// OpenRaw opens def's source file (local, inside Env.Roots, or downloaded)
+// and hashes it; it returns ErrNotModified as Open does. refuse lists
+// Content-Types that mean the server sent something else (text/html).
+func OpenRaw(ctx context.Context, def *datasets.Definition, env Env, refuse ...string) (*Raw, error) {
+	f, meta, err := openRaw(ctx, def, env, refuse)
+	if err != nil {
+		return nil, err
+	}
+	if meta.hash == "" {
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("dataset %s: %w", def.ID, &source.Error{Location: meta.location, Err: err})
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("dataset %s: %w", def.ID, &source.Error{Location: meta.location, Err: err})
+		}
+		meta.hash = hex.EncodeToString(h.Sum(nil))
+		if env.Previous.ContentHash == meta.hash {
+			f.Close()
+			return nil, fmt.Errorf("dataset %s: %s: %w (SHA-256 %s)", def.ID, meta.location, ErrNotModified, meta.hash)
+		}
+	}
+	return &Raw{File: f, Location: meta.location, meta: meta,
+		State: State{ETag: meta.etag, LastModified: meta.lastMo, ContentHash: meta.hash}}, nil
 }
 
 // rawMeta is what is known about the raw bytes before parsing.

@@ -273,3 +273,31 @@ func TestOpenUnsupported(t *testing.T) {
 		t.Errorf("file URL: error %v, want a refusal", err)
 	}
 }
+
+func TestOpenRaw(t *testing.T) {
+	xlsx := "kommuner-2019-2020-xlsx/fylker-kommuner-2019-2020-alle.xlsx"
+	body, err := os.ReadFile(filepath.Join(corpus, xlsx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := def(corpus, datasets.Source{Type: "xlsx", Path: xlsx})
+	raw, err := OpenRaw(context.Background(), d, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(raw)
+	raw.Close()
+	if err != nil || len(got) != len(body) || raw.State.ContentHash != sha(body) {
+		t.Errorf("read %d bytes (%v), hash %s; want %d bytes, %s", len(got), err, raw.State.ContentHash, len(body), sha(body))
+	}
+	env := testEnv(t)
+	env.Previous = raw.State
+	if _, err := OpenRaw(context.Background(), d, env); !errors.Is(err, ErrNotModified) {
+		t.Errorf("unchanged: %v, want ErrNotModified", err)
+	}
+	srv, _ := server(t, []byte("<html><body>Logg inn</body></html>"), "text/html", true)
+	_, err = OpenRaw(context.Background(), def("", datasets.Source{Type: "xlsx", URL: srv.URL}), testEnv(t), "text/html")
+	if !errors.Is(err, source.ErrWrongFormat) {
+		t.Errorf("html download: %v, want ErrWrongFormat", err)
+	}
+}

@@ -87,6 +87,7 @@ type Reader struct {
 	// repair is set when UTF-8 input may hold invalid bytes (no pass over
 	// the whole file, or it found some); repaired counts records fixed.
 	repair        bool
+	guard         *utf8Guard
 	repaired      int64
 	firstRepaired int64
 }
@@ -108,7 +109,18 @@ func Open(r io.Reader, o Options) (*Reader, error) {
 	fail := func(err error) (*Reader, error) {
 		return nil, &source.Error{Location: o.Location, Err: err}
 	}
-	br := bufio.NewReaderSize(r, sampleSize)
+	auto := func(s string) bool { return s == "" || s == "auto" }
+	ra, seekable := r.(io.ReaderAt)
+	seekable = seekable && (o.Hash != nil || auto(o.Encoding) || auto(o.Escape))
+	// Without a pass over the whole input, a guard watches the bytes as
+	// they stream by for invalid UTF-8.
+	var guard *utf8Guard
+	in := r
+	if !seekable {
+		guard = &utf8Guard{r: r}
+		in = guard
+	}
+	br := bufio.NewReaderSize(in, sampleSize)
 	raw, err := br.Peek(sampleSize)
 	atEOF := false
 	if err != nil {
@@ -118,15 +130,12 @@ func Open(r io.Reader, o Options) (*Reader, error) {
 		atEOF = true
 	}
 	var stats *scanStats
-	if ra, ok := r.(io.ReaderAt); ok {
-		auto := func(s string) bool { return s == "" || s == "auto" }
-		if o.Hash != nil || auto(o.Encoding) || auto(o.Escape) {
-			st, err := prescan(io.NewSectionReader(ra, 0, math.MaxInt64), o.Hash)
-			if err != nil {
-				return fail(fmt.Errorf("reading: %w", err))
-			}
-			stats = &st
+	if seekable {
+		st, err := prescan(io.NewSectionReader(ra, 0, math.MaxInt64), o.Hash)
+		if err != nil {
+			return fail(fmt.Errorf("reading: %w", err))
 		}
+		stats = &st
 	}
 	det, err := detect(raw, atEOF, o, stats)
 	if err != nil {
@@ -144,7 +153,10 @@ func Open(r io.Reader, o Options) (*Reader, error) {
 		header: det.Header,
 		detect: len(o.MissingValues) == 0,
 		max:    o.MaxReported,
-		repair: det.Encoding == UTF8 && (stats == nil || stats.invalidUTF8),
+	}
+	if det.Encoding == UTF8 {
+		rd.guard = guard
+		rd.repair = stats != nil && stats.invalidUTF8 || guard != nil && guard.bad
 	}
 	if rd.max <= 0 {
 		rd.max = 100
@@ -268,7 +280,7 @@ func (r *Reader) Read() (source.Record, error) {
 			r.skip(int64(pe.StartLine), pe.Error())
 			continue
 		}
-		if r.repair {
+		if r.repair || r.guard != nil && r.guard.bad {
 			r.repairFields(fields, line)
 		}
 		if nonEmptyRaw(fields) == 0 {

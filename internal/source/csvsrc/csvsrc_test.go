@@ -375,3 +375,41 @@ func TestBOMThenInvalid(t *testing.T) {
 		t.Errorf("records %q", recs)
 	}
 }
+
+func TestUTF8Guard(t *testing.T) {
+	valid := []byte(strings.Repeat("Kárášjohka;Tromsø;€ 5 ;𝄞\n", 50))
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		bad  bool
+	}{
+		{"valid", valid, false},
+		{"latin-1 byte", append(append([]byte(nil), valid...), latin1("ø")...), true},
+		{"cut rune at end", valid[:len(valid)-2], true},
+	} {
+		for _, chunk := range []int{1, 2, 3, 5, 7, 4096} {
+			g := &utf8Guard{r: &chunked{b: tc.in, n: chunk}}
+			if _, err := io.Copy(io.Discard, g); err != nil {
+				t.Fatal(err)
+			}
+			if g.bad != tc.bad {
+				t.Errorf("%s, %d-byte reads: bad %v, want %v", tc.name, chunk, g.bad, tc.bad)
+			}
+		}
+	}
+}
+
+// chunked returns at most n bytes per Read.
+type chunked struct {
+	b []byte
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.b)
+	c.b = c.b[k:]
+	return k, nil
+}

@@ -313,3 +313,62 @@ func repairUTF8(s string) string {
 	}
 	return string(b)
 }
+
+// utf8Guard passes bytes through and records whether any of them are not
+// valid UTF-8, checking whole chunks at a time (a rune split between two
+// reads is completed first). Records are then checked one by one only
+// once the guard has seen a bad byte.
+type utf8Guard struct {
+	r     io.Reader
+	tail  [utf8.UTFMax]byte
+	ntail int
+	bad   bool
+}
+
+func (g *utf8Guard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if !g.bad {
+		g.check(p[:n], err != nil)
+	}
+	return n, err
+}
+
+func (g *utf8Guard) check(b []byte, atEOF bool) {
+	if g.ntail > 0 && len(b) > 0 {
+		var buf [2 * utf8.UTFMax]byte
+		m := copy(buf[:], g.tail[:g.ntail])
+		m += copy(buf[m:], b[:min(len(b), utf8.UTFMax)])
+		if !utf8.FullRune(buf[:m]) {
+			if m >= utf8.UTFMax || atEOF {
+				g.bad = true
+				return
+			}
+			g.ntail = copy(g.tail[:], buf[:m])
+			return
+		}
+		r, size := utf8.DecodeRune(buf[:m])
+		if r == utf8.RuneError && size == 1 {
+			g.bad = true
+			return
+		}
+		b = b[size-g.ntail:]
+		g.ntail = 0
+	}
+	cut := len(b)
+	for k := 1; k <= 3 && k <= len(b); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				cut = len(b) - k
+			}
+			break
+		}
+	}
+	if !utf8.Valid(b[:cut]) {
+		g.bad = true
+		return
+	}
+	g.ntail += copy(g.tail[g.ntail:], b[cut:])
+	if atEOF && g.ntail > 0 {
+		g.bad = true
+	}
+}
