@@ -109,8 +109,9 @@ func Write(w io.Writer, rows int) error {
 func appendRow(b []byte, r *rng, id int) []byte {
 	b = strconv.AppendInt(b, int64(id), 10)
 	b = append(b, ';')
-	// orgnr: 9 digits, starting with 8 or 9 like real ones.
-	b = strconv.AppendInt(b, int64(800000000+r.intn(199999999)), 10)
+	// orgnr: 9 digits, starting with 8 or 9 like real ones, with a valid
+	// mod-11 check digit.
+	b = appendOrgnr(b, 80000000+r.intn(19999999))
 	b = append(b, ';')
 	b = append(b, fornavn[r.intn(len(fornavn))]...)
 	b = append(b, ' ')
@@ -170,6 +171,24 @@ func appendRow(b []byte, r *rng, id int) []byte {
 		b = append(b, plain[r.intn(len(plain))]...)
 	}
 	return append(b, '\n')
+}
+
+// appendOrgnr appends the eight digits of base and their modulus-11 check
+// digit (weights 3 2 7 6 5 4 3 2); a base whose check digit would be 10 is
+// never issued, so the next base is used.
+func appendOrgnr(b []byte, base int) []byte {
+	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
+	for ; ; base++ {
+		sum := 0
+		for i, x := 7, base; i >= 0; i, x = i-1, x/10 {
+			sum += (x % 10) * weights[i]
+		}
+		check := (11 - sum%11) % 11
+		if check != 10 {
+			b = strconv.AppendInt(b, int64(base), 10)
+			return append(b, byte('0'+check))
+		}
+	}
 }
 
 func appendPadded(b []byte, v, width int) []byte {

@@ -27,7 +27,6 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -138,30 +137,25 @@ const (
 
 // fieldState is a schema field prepared for the hot path.
 type fieldState struct {
-	field    tableschema.Field
-	col      int // column in the source, -1 when missing
-	parser   parser
-	kind     table.Kind
-	num      numFormat
-	required bool
-	unique   bool
+	// Hot: read for every cell.
+	col         int // column in the source, -1 when missing
+	parser      parser
+	kind        table.Kind
+	required    bool
+	unique      bool
+	constrained bool // a constraint or reference check beyond required and unique applies
+	plain       bool // a string field in the source with no checks but required/unique
+	num         numFormat
+	// Cold: read only when constrained or on errors.
 	minLen   int // -1 when unset
 	maxLen   int
 	min, max float64
 	hasMin   bool
 	hasMax   bool
-	pattern  *regexp.Regexp
+	pattern  *matcher
 	enum     map[string]bool
 	ref      checkID // 0 when no reference check
-}
-
-// cell is one parsed value of the current row.
-type cell struct {
-	i     int64
-	f     float64
-	b     bool
-	s     string
-	valid bool
+	field    tableschema.Field
 }
 
 // hashKey is a 128-bit hash of a unique value or primary key.
@@ -192,12 +186,11 @@ type Validator struct {
 	qerr       error
 	qrec       []string
 
-	cells   []cell
 	rowErrs []Error
 	seeds   [2]maphash.Seed
-	uniques []map[hashKey]int64 // per field with unique: hash → first line
+	uniques []*keySet // per field with unique
 	pkCols  []int
-	pk      map[hashKey]int64
+	pk      *keySet
 	hashes  []hashKey
 }
 
@@ -219,7 +212,6 @@ func New(schema *tableschema.Schema, header []string, opts Options) (*Validator,
 		header:      header,
 		fields:      make([]fieldState, len(schema.Fields)),
 		constraints: map[string]int64{},
-		cells:       make([]cell, len(schema.Fields)),
 		seeds:       [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 	}
 	if opts.MaxInvalidShare != nil {
@@ -239,17 +231,24 @@ func New(schema *tableschema.Schema, header []string, opts Options) (*Validator,
 			return nil, fmt.Errorf("%s: %w: field %q: %v", dataset(opts), ErrSchema, schema.Fields[i].Name, err)
 		}
 		v.fields[i] = fs
-		if fs.unique {
-			v.uniques = append(v.uniques, map[hashKey]int64{})
-		}
 	}
 	for _, name := range schema.PrimaryKey {
 		j := schema.Index(name)
 		v.pkCols = append(v.pkCols, j)
 		v.fields[j].required = true
 	}
+	if len(v.pkCols) == 1 {
+		// A one-field primary key is checked once, as primary-key-error,
+		// even when the field is also marked unique.
+		v.fields[v.pkCols[0]].unique = false
+	}
+	for i := range v.fields {
+		if v.fields[i].unique {
+			v.uniques = append(v.uniques, newKeySet(isIntKind(v.fields[i].kind)))
+		}
+	}
 	if len(v.pkCols) > 0 {
-		v.pk = map[hashKey]int64{}
+		v.pk = newKeySet(len(v.pkCols) == 1 && isIntKind(v.fields[v.pkCols[0]].kind))
 	}
 	v.hashes = make([]hashKey, len(v.uniques))
 	v.matchHeader()
@@ -333,11 +332,11 @@ func (v *Validator) prepare(f tableschema.Field) (fieldState, error) {
 		}
 	}
 	if c.Pattern != "" {
-		re, err := regexp.Compile("^(?:" + c.Pattern + ")$")
+		m, err := compilePattern(c.Pattern)
 		if err != nil {
 			return fs, fmt.Errorf("pattern: %v", err)
 		}
-		fs.pattern = re
+		fs.pattern = m
 	}
 	if len(c.Enum) > 0 {
 		fs.enum = make(map[string]bool, len(c.Enum))
@@ -345,6 +344,8 @@ func (v *Validator) prepare(f tableschema.Field) (fieldState, error) {
 			fs.enum[e] = true
 		}
 	}
+	fs.constrained = fs.minLen >= 0 || fs.maxLen >= 0 || fs.hasMin || fs.hasMax || fs.pattern != nil || fs.enum != nil || f.Check != ""
+	fs.plain = fs.parser == pString && !fs.constrained
 	switch f.Check {
 	case "":
 	case RefKommunenummer, RefFylkesnummer:
@@ -431,6 +432,9 @@ func (v *Validator) isMissing(s string) bool {
 // been made for the validator's schema) and Row returns true. An invalid one
 // is not appended: its errors are counted, the first ones kept for the
 // report, and all written to the quarantine; Row returns false.
+//
+// Values are appended to the batch columns while the cells are checked and
+// cut off again when the row turns out invalid, so a valid row is read once.
 func (v *Validator) Row(rec source.Record, b *table.Batch) bool {
 	v.rows++
 	v.rowErrs = v.rowErrs[:0]
@@ -442,31 +446,41 @@ func (v *Validator) Row(rec source.Record, b *table.Batch) bool {
 	for i := len(v.header); i < len(fields); i++ {
 		v.rowError(rec, i, "", idExtraCell, "", fmt.Sprintf("the row has %d cells, the header %d", len(fields), len(v.header)), fields[i])
 	}
+	n := b.Len()
 	for j := range v.fields {
-		v.cell(rec, j)
+		fs := &v.fields[j]
+		col := &b.Columns[j]
+		if fs.plain && uint(fs.col) < uint(len(fields)) {
+			// Fast path: an unconstrained string that is present.
+			if s := fields[fs.col]; s != "" && (v.onlyNull || !v.isMissing(s)) {
+				col.Strings = append(col.Strings, s)
+				col.Valid = append(col.Valid, true)
+				continue
+			}
+		}
+		v.cell(rec, j, col)
 	}
 	if len(v.rowErrs) == 0 && (len(v.uniques) > 0 || v.pk != nil) {
-		v.checkUnique(rec)
+		v.checkUnique(rec, b, n)
 	}
 	if len(v.rowErrs) > 0 {
+		for j := range b.Columns {
+			c := &b.Columns[j]
+			c.Valid = c.Valid[:n]
+			switch v.fields[j].kind {
+			case table.KindInt, table.KindDate, table.KindDateTime:
+				c.Ints = c.Ints[:n]
+			case table.KindFloat:
+				c.Floats = c.Floats[:n]
+			case table.KindBool:
+				c.Bools = c.Bools[:n]
+			default:
+				c.Strings = c.Strings[:n]
+			}
+		}
 		return v.reject()
 	}
 	v.valid++
-	for j := range v.fields {
-		c := &v.cells[j]
-		col := &b.Columns[j]
-		col.Valid = append(col.Valid, c.valid)
-		switch v.fields[j].kind {
-		case table.KindInt, table.KindDate, table.KindDateTime:
-			col.Ints = append(col.Ints, c.i)
-		case table.KindFloat:
-			col.Floats = append(col.Floats, c.f)
-		case table.KindBool:
-			col.Bools = append(col.Bools, c.b)
-		default:
-			col.Strings = append(col.Strings, c.s)
-		}
-	}
 	b.Lines = append(b.Lines, rec.Line)
 	return true
 }
@@ -485,60 +499,98 @@ func (v *Validator) reject() bool {
 	return false
 }
 
-// cell parses and checks field j of the record into v.cells[j].
-func (v *Validator) cell(rec source.Record, j int) {
+// appendNull appends a missing value to a column.
+func appendNull(col *table.Column, kind table.Kind) {
+	col.Valid = append(col.Valid, false)
+	switch kind {
+	case table.KindInt, table.KindDate, table.KindDateTime:
+		col.Ints = append(col.Ints, 0)
+	case table.KindFloat:
+		col.Floats = append(col.Floats, 0)
+	case table.KindBool:
+		col.Bools = append(col.Bools, false)
+	default:
+		col.Strings = append(col.Strings, "")
+	}
+}
+
+// cell parses and checks field j of the record and appends its value to col.
+func (v *Validator) cell(rec source.Record, j int, col *table.Column) {
 	fs := &v.fields[j]
-	c := &v.cells[j]
-	*c = cell{}
-	if fs.col < 0 {
-		// missing-label, reported once for the header.
-		if fs.required {
+	if fs.col < 0 || fs.col >= len(rec.Fields) {
+		appendNull(col, fs.kind)
+		switch {
+		case fs.col >= 0:
+			v.rowError(rec, fs.col, fs.field.Name, idMissingCell, "", fmt.Sprintf("the row has %d cells, the header %d", len(rec.Fields), len(v.header)), "")
+		case fs.required:
+			// missing-label, reported once for the header.
 			v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "required", "a value is required but the column is missing", "")
 		}
 		return
 	}
-	if fs.col >= len(rec.Fields) {
-		v.rowError(rec, fs.col, fs.field.Name, idMissingCell, "", fmt.Sprintf("the row has %d cells, the header %d", len(rec.Fields), len(v.header)), "")
-		return
-	}
 	s := rec.Fields[fs.col]
-	if v.isMissing(s) {
+	if s == "" || (!v.onlyNull && v.isMissing(s)) {
+		appendNull(col, fs.kind)
 		if fs.required {
 			v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "required", "a value is required", s)
 		}
 		return
 	}
 	ok := true
+	var f float64 // the numeric value, for minimum and maximum
 	switch fs.parser {
 	case pString:
+		col.Strings = append(col.Strings, s)
 	case pInt:
-		c.i, ok = parseInt(s, fs.num.group)
-		c.f = float64(c.i)
+		var i int64
+		i, ok = parseInt(s, fs.num.group)
+		col.Ints = append(col.Ints, i)
+		f = float64(i)
 	case pNumber:
-		c.f, ok = parseNumber(s, fs.num)
+		f, ok = parseNumber(s, fs.num)
+		col.Floats = append(col.Floats, f)
 	case pBool:
-		c.b, ok = parseBool(s)
+		var x bool
+		x, ok = parseBool(s)
+		col.Bools = append(col.Bools, x)
 	case pDate:
-		c.i, ok = parseDate(s, fs.field.Format)
+		var d int64
+		d, ok = parseDate(s, fs.field.Format)
+		col.Ints = append(col.Ints, d)
 	case pDateTime:
-		c.i, ok = parseDateTime(s)
+		var t int64
+		t, ok = parseDateTime(s)
+		col.Ints = append(col.Ints, t)
 	case pYear:
-		c.i, ok = parseYear(s)
-		c.f = float64(c.i)
-	case pTime:
-		ok = parseTime(s)
-	case pYearMonth:
-		ok = parseYearMonth(s)
-	case pDuration:
-		ok = parseDuration(s)
-	case pGeoPoint:
-		ok = parseGeoPoint(s)
+		var y int64
+		y, ok = parseYear(s)
+		col.Ints = append(col.Ints, y)
+		f = float64(y)
+	default:
+		switch fs.parser {
+		case pTime:
+			ok = parseTime(s)
+		case pYearMonth:
+			ok = parseYearMonth(s)
+		case pDuration:
+			ok = parseDuration(s)
+		case pGeoPoint:
+			ok = parseGeoPoint(s)
+		}
+		col.Strings = append(col.Strings, s)
 	}
+	col.Valid = append(col.Valid, ok)
 	if !ok {
 		v.rowError(rec, fs.col, fs.field.Name, idTypeError, "", typeMessage(fs.field), s)
 		return
 	}
-	c.s, c.valid = s, true
+	if fs.constrained {
+		v.constrain(rec, fs, s, f)
+	}
+}
+
+// constrain runs the constraints and reference checks of a parsed value.
+func (v *Validator) constrain(rec source.Record, fs *fieldState, s string, f float64) {
 	if fs.minLen >= 0 || fs.maxLen >= 0 {
 		n := utf8.RuneCountInString(s)
 		if fs.minLen >= 0 && n < fs.minLen {
@@ -548,13 +600,13 @@ func (v *Validator) cell(rec source.Record, j int) {
 			v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "maxLength", fmt.Sprintf("the value has %d characters, more than maxLength %d", n, fs.maxLen), s)
 		}
 	}
-	if fs.hasMin && c.f < fs.min {
+	if fs.hasMin && f < fs.min {
 		v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "minimum", "the value is below minimum "+formatFloat(fs.min), s)
 	}
-	if fs.hasMax && c.f > fs.max {
+	if fs.hasMax && f > fs.max {
 		v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "maximum", "the value is above maximum "+formatFloat(fs.max), s)
 	}
-	if fs.pattern != nil && !fs.pattern.MatchString(s) {
+	if fs.pattern != nil && !fs.pattern.match(s) {
 		v.rowError(rec, fs.col, fs.field.Name, idConstraintError, "pattern", "the value does not match pattern "+fs.field.Constraints.Pattern, s)
 	}
 	if fs.enum != nil && !fs.enum[s] {
@@ -602,35 +654,35 @@ func cmp(s, def string) string {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// hashCell adds the typed value of cell j to h.
-func (v *Validator) hashCell(h *maphash.Hash, j int) {
-	c := &v.cells[j]
+// hashCell adds the typed value of row n of column j to h.
+func (v *Validator) hashCell(h *maphash.Hash, b *table.Batch, n, j int) {
+	c := &b.Columns[j]
 	var buf [9]byte
-	if !c.valid {
+	if !c.Valid[n] {
 		h.WriteByte(0)
 		return
 	}
 	switch v.fields[j].kind {
 	case table.KindInt, table.KindDate, table.KindDateTime:
 		buf[0] = 1
-		putUint64(buf[1:], uint64(c.i))
+		putUint64(buf[1:], uint64(c.Ints[n]))
 	case table.KindFloat:
 		buf[0] = 2
-		f := c.f
+		f := c.Floats[n]
 		if f == 0 {
 			f = 0 // -0 equals 0
 		}
 		putUint64(buf[1:], math.Float64bits(f))
 	case table.KindBool:
 		buf[0] = 3
-		if c.b {
+		if c.Bools[n] {
 			buf[1] = 1
 		}
 	default:
 		buf[0] = 4
-		putUint64(buf[1:], uint64(len(c.s)))
+		putUint64(buf[1:], uint64(len(c.Strings[n])))
 		h.Write(buf[:])
-		h.WriteString(c.s)
+		h.WriteString(c.Strings[n])
 		return
 	}
 	h.Write(buf[:])
@@ -642,49 +694,61 @@ func putUint64(b []byte, x uint64) {
 	}
 }
 
-func (v *Validator) key(cols ...int) hashKey {
+// key returns the key of row n over the given columns.
+func (v *Validator) key(b *table.Batch, n int, cols ...int) hashKey {
+	if len(cols) == 1 && isIntKind(v.fields[cols[0]].kind) && b.Columns[cols[0]].Valid[n] {
+		// A single integer or date is its own key: no hash, no collision.
+		return hashKey{uint64(b.Columns[cols[0]].Ints[n]), 1}
+	}
 	var k hashKey
 	for s := 0; s < 2; s++ {
 		var h maphash.Hash
 		h.SetSeed(v.seeds[s])
 		for _, j := range cols {
-			v.hashCell(&h, j)
+			v.hashCell(&h, b, n, j)
 		}
 		k[s] = h.Sum64()
 	}
 	return k
 }
 
-// checkUnique checks the unique fields and the primary key of a row that
+// raw returns the source text of field j.
+func (v *Validator) raw(rec source.Record, j int) string {
+	if c := v.fields[j].col; c >= 0 && c < len(rec.Fields) {
+		return rec.Fields[c]
+	}
+	return ""
+}
+
+// checkUnique checks the unique fields and the primary key of row n, which
 // passed every other check. Only valid rows are remembered, so the first
-// valid occurrence of a value is kept and later ones are quarantined. Memory
-// is one 16-byte hash plus an 8-byte line per row and constraint, in a Go
-// map (about 40 bytes per row in all, measured by TestUniqueMemory).
-func (v *Validator) checkUnique(rec source.Record) {
+// valid occurrence of a value is kept and later ones are quarantined. See
+// keySet for the memory per row.
+func (v *Validator) checkUnique(rec source.Record, b *table.Batch, n int) {
 	u := 0
 	for j := range v.fields {
 		fs := &v.fields[j]
 		if !fs.unique {
 			continue
 		}
-		if v.cells[j].valid {
-			k := v.key(j)
+		if b.Columns[j].Valid[n] {
+			k := v.key(b, n, j)
 			v.hashes[u] = k
-			if line, dup := v.uniques[u][k]; dup {
-				v.rowError(rec, fs.col, fs.field.Name, idUniqueError, "", fmt.Sprintf("the value repeats line %d", line), v.cells[j].s)
+			if line, dup := v.uniques[u].has(k); dup {
+				v.rowError(rec, fs.col, fs.field.Name, idUniqueError, "", repeats("the value", line), v.raw(rec, j))
 			}
 		}
 		u++
 	}
 	var pk hashKey
 	if v.pk != nil {
-		pk = v.key(v.pkCols...)
-		if line, dup := v.pk[pk]; dup {
+		pk = v.key(b, n, v.pkCols...)
+		if line, dup := v.pk.has(pk); dup {
 			vals := make([]string, len(v.pkCols))
 			for i, j := range v.pkCols {
-				vals[i] = v.cells[j].s
+				vals[i] = v.raw(rec, j)
 			}
-			v.rowError(rec, -1, strings.Join(v.schema.PrimaryKey, ","), idPrimaryKeyError, "", fmt.Sprintf("the primary key repeats line %d", line), strings.Join(vals, ","))
+			v.rowError(rec, -1, strings.Join(v.schema.PrimaryKey, ","), idPrimaryKeyError, "", repeats("the primary key", line), strings.Join(vals, ","))
 		}
 	}
 	if len(v.rowErrs) > 0 {
@@ -693,15 +757,26 @@ func (v *Validator) checkUnique(rec source.Record) {
 	u = 0
 	for j := range v.fields {
 		if v.fields[j].unique {
-			if v.cells[j].valid {
-				v.uniques[u][v.hashes[u]] = rec.Line
+			if b.Columns[j].Valid[n] {
+				v.uniques[u].add(v.hashes[u], rec.Line)
 			}
 			u++
 		}
 	}
 	if v.pk != nil {
-		v.pk[pk] = rec.Line
+		v.pk.add(pk, rec.Line)
 	}
+}
+
+func isIntKind(k table.Kind) bool {
+	return k == table.KindInt || k == table.KindDate || k == table.KindDateTime
+}
+
+func repeats(what string, line int64) string {
+	if line == 0 {
+		return what + " repeats an earlier row"
+	}
+	return fmt.Sprintf("%s repeats line %d", what, line)
 }
 
 // rowError records one problem of the current row.
