@@ -110,83 +110,108 @@ func parseNumber(s string, f numFormat) (float64, bool) {
 		return parseSpecial(s[i:], neg)
 	}
 	var mant uint64
-	sig := 0     // significant digits kept in mant
-	dropped := 0 // integer digits not kept (too many)
-	frac := 0    // digits after the decimal separator kept in mant
-	intDigits, fracDigits := 0, 0
-	inFrac := false
+	sig, exp10, digitsSeen := 0, 0, 0
 	slow := false
+	// Integer part, with group separators.
 	run, grouped := 0, false
 	for i < len(s) {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			if inFrac {
-				fracDigits++
-			} else {
-				intDigits++
-				run++
-			}
-			if mant == 0 && c == '0' {
-				if inFrac {
-					frac++
-				}
-				i++
-				continue
-			}
+		d := s[i] - '0'
+		if d <= 9 {
 			if sig < 19 {
-				mant = mant*10 + uint64(c-'0')
-				sig++
-				if inFrac {
-					frac++
+				mant = mant*10 + uint64(d)
+				if mant != 0 {
+					sig++
 				}
 			} else {
+				exp10++
 				slow = true
-				if !inFrac {
-					dropped++
-				}
 			}
+			run++
 			i++
 			continue
 		}
-		r, size := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if f.group == 0 || !groupOK(run, grouped) {
+			break
 		}
-		switch {
-		case r == f.decimal && !inFrac:
-			if grouped && run != 3 {
-				return 0, false
-			}
-			inFrac = true
-			i += size
-			if intDigits == 0 && (i == len(s) || s[i] < '0' || s[i] > '9') {
-				return 0, false
-			}
-		case r == f.group && f.group != 0 && !inFrac && groupOK(run, grouped):
-			i += size
-			run, grouped = 0, true
-		case (c == 'e' || c == 'E') && f.decimal == '.' && intDigits+fracDigits > 0:
-			// Exponents are rare: let strconv handle the whole value.
-			if f.group != 0 {
-				return 0, false
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			return v, err == nil
-		default:
-			return 0, false
+		n := sepAt(s, i, f.group)
+		if n == 0 {
+			break
 		}
+		i += n
+		run, grouped = 0, true
 	}
-	if intDigits+fracDigits == 0 || (grouped && !inFrac && run != 3) {
+	if grouped && run != 3 {
 		return 0, false
 	}
-	if !slow && sig <= 15 && frac <= 22 {
-		v := float64(mant) / pow10[frac]
+	digitsSeen = run
+	if grouped {
+		digitsSeen = 1
+	}
+	// Decimal part.
+	if i < len(s) {
+		if n := sepAt(s, i, f.decimal); n > 0 {
+			i += n
+			frac := 0
+			for i < len(s) {
+				d := s[i] - '0'
+				if d > 9 {
+					break
+				}
+				if sig < 19 {
+					mant = mant*10 + uint64(d)
+					if mant != 0 {
+						sig++
+					}
+					exp10--
+				} else {
+					slow = true
+				}
+				frac++
+				i++
+			}
+			if frac == 0 && digitsSeen == 0 {
+				return 0, false
+			}
+			digitsSeen += frac
+		}
+	}
+	if digitsSeen == 0 {
+		return 0, false
+	}
+	if i < len(s) {
+		// Only an exponent may follow, for "." decimals without groups;
+		// exponents are rare, so strconv handles the whole value.
+		if (s[i] == 'e' || s[i] == 'E') && f.decimal == '.' && f.group == 0 {
+			v, err := strconv.ParseFloat(s, 64)
+			return v, err == nil
+		}
+		return 0, false
+	}
+	if !slow && sig <= 15 && exp10 >= -22 {
+		v := float64(mant) / pow10[-exp10]
 		if neg {
 			v = -v
 		}
 		return v, true
 	}
 	return parseSlow(s, f)
+}
+
+// sepAt returns the length of separator r at s[i], or 0.
+func sepAt(s string, i int, r rune) int {
+	if r < utf8.RuneSelf {
+		if s[i] == byte(r) {
+			return 1
+		}
+		return 0
+	}
+	if s[i] < utf8.RuneSelf {
+		return 0
+	}
+	if c, n := utf8.DecodeRuneInString(s[i:]); c == r {
+		return n
+	}
+	return 0
 }
 
 // parseSlow rewrites s in a stack buffer without group characters and with a
@@ -279,14 +304,14 @@ func parseISODate(s string) (int64, bool) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, false
 	}
-	return ymd(s, 0, 5, 8)
-}
-
-func ymd(s string, yi, mi, di int) (int64, bool) {
-	y, ok1 := digits(s, yi, 4)
-	m, ok2 := digits(s, mi, 2)
-	d, ok3 := digits(s, di, 2)
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 {
+		return 0, false
+	}
+	y := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	m, d := int(m0)*10+int(m1), int(d0)*10+int(d1)
+	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, false
 	}
 	return daysFromCivil(y, m, d), true
