@@ -34,6 +34,7 @@ var commands = []command{
 	{"datasets check", "check every dataset definition", cmdDatasetsCheck},
 	{"datasets list", "list registered datasets and their schedules", cmdDatasetsList},
 	{"catalog check", "check the DCAT-AP-NO catalog and print its problems", cmdCatalogCheck},
+	{"runs", "list the recorded runs of one or all datasets, newest first", cmdRuns},
 }
 
 // cliEnv is what a command may touch of the outside world.

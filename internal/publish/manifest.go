@@ -1,5 +1,20 @@
 // Package publish writes a dataset's new version to the public object store:
 // versioned, verified, atomic, idempotent, with retention and run records.
+//
+// The pipeline calls Publisher.Publish with the local files of a version
+// (Input), then WriteRun with the run's record, whatever the outcome.
+// Readers (catalog, API, portal) call ReadLatest and ListDatasets; `dele
+// runs` calls ListRuns.
+//
+// Guarantees: a version's files are uploaded and read back (size and
+// SHA-256) before latest.json is switched to it, with a conditional write
+// against the latest.json that was read, so readers see the old version or
+// the whole new one and a failure never damages the previous version. The
+// content hash (all files but report.json) makes re-runs with unchanged
+// data publish nothing. A lease object (locks/<id> in the private store,
+// created with PutIfAbsent, stale after Publisher.LeaseTTL) lets one run
+// per dataset publish at a time. Retention keeps the Keep newest versions
+// and never the one latest.json points at.
 package publish
 
 import (
