@@ -538,13 +538,21 @@ func (b *builder) provenance(ds Term, d *datasets.Definition) {
 	b.g.Add(pr, p(RDFS, "label"), LangLit(text, "nb"))
 }
 
+// APIEndpoint returns the query API's endpoint URL, dcat:endpointURL: the
+// /api path under the config's APIURL (which defaults to the base URL), as
+// `dele serve` mounts it.
+func APIEndpoint(cfg *config.Config) string {
+	api := strings.TrimRight(cfg.APIURL, "/")
+	if api == "" {
+		api = strings.TrimRight(cfg.BaseURL, "/")
+	}
+	return api + "/api"
+}
+
 // service adds the query API's dcat:DataService.
 func (b *builder) service(cat Term, served []Term) {
 	g, c := b.g, b.cfg.Catalog
-	api := strings.TrimRight(b.cfg.APIURL, "/")
-	if api == "" {
-		api = b.base
-	}
+	api := APIEndpoint(b.cfg)
 	if err := checkIRI(api); err != nil {
 		b.fail("config: apiURL: %w", err)
 		return

@@ -12,7 +12,7 @@ import (
 func testConfig() *config.Config {
 	return &config.Config{
 		BaseURL: "https://data.eksempel.kommune.no",
-		APIURL:  "https://api.eksempel.kommune.no/v1",
+		APIURL:  "https://api.eksempel.kommune.no",
 		Catalog: config.Catalog{
 			ID:            "eksempel-kommune",
 			TitleNB:       "Åpne data fra Eksempel kommune",
