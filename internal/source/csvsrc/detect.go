@@ -392,16 +392,29 @@ func sniffMarkup(text []byte) error {
 	head := bytes.TrimLeft(text[:min(len(text), 2048)], " \t\r\n")
 	low := bytes.ToLower(head[:min(len(head), 1024)])
 	switch {
-	case bytes.HasPrefix(low, []byte("<!doctype html")), bytes.HasPrefix(low, []byte("<html")),
-		bytes.Contains(low, []byte("<html")) && bytes.Contains(low, []byte("<head")),
-		bytes.HasPrefix(low, []byte("<head")), bytes.HasPrefix(low, []byte("<body")):
-		return fmt.Errorf("%w: the content is an HTML page (an error or login page?), not delimited text", errWrongFormat)
-	case bytes.HasPrefix(low, []byte("<?xml")):
+	case bytes.HasPrefix(low, []byte("<?xml")) && !bytes.Contains(low, []byte("<html")):
 		return fmt.Errorf("%w: the content is XML, not delimited text", errWrongFormat)
+	case isHTML(low):
+		return fmt.Errorf("%w: the content is an HTML page (an error or login page?), not delimited text", errWrongFormat)
 	case jsonStart(low):
 		return fmt.Errorf("%w: the content looks like JSON, not delimited text (use source type json)", errWrongFormat)
 	}
 	return nil
+}
+
+// isHTML reports whether lower-cased text starts like an HTML page: a
+// doctype, or a tag (or comment) and an HTML element in the first KiB. Text
+// exports do not start with "<".
+func isHTML(low []byte) bool {
+	if len(low) == 0 || low[0] != '<' {
+		return false
+	}
+	for _, tag := range []string{"<!doctype html", "<html", "<head", "<body", "<script", "<title", "<meta", "<div", "<p>", "<table", "<style"} {
+		if bytes.Contains(low, []byte(tag)) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonStart reports whether text begins like a JSON object or array of
