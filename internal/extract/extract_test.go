@@ -301,3 +301,36 @@ func TestOpenRaw(t *testing.T) {
 		t.Errorf("html download: %v, want ErrWrongFormat", err)
 	}
 }
+
+// TestExampleDatasets opens the source of every example definition in
+// datasets/ whose type this package reads, as the pipeline will.
+func TestExampleDatasets(t *testing.T) {
+	defs, err := datasets.Load("../../datasets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range defs {
+		if d.Source.Type != "csv" {
+			continue
+		}
+		n++
+		t.Run(d.ID, func(t *testing.T) {
+			r, err := Open(context.Background(), d, testEnv(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := append([]string(nil), r.Header()...)
+			recs, rep := drain(t, r)
+			if len(recs) == 0 || rep.Rows != int64(len(recs)) || rep.ContentHash == "" || rep.SkippedCount != 0 {
+				t.Errorf("%d records, report %+v", len(recs), rep)
+			}
+			if d.Schema != nil && len(d.Schema.Fields) != len(header) {
+				t.Errorf("header %q has %d columns, the schema %d", header, len(header), len(d.Schema.Fields))
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no csv example datasets found")
+	}
+}
