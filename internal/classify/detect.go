@@ -521,13 +521,34 @@ func scanIPv6(s string, h *hits) {
 	}
 }
 
+// byte classes for the first pass of scanCell
+const (
+	clDigit = 1 + iota
+	clAt
+	clColon
+	clSpace
+	clDot
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clDigit
+	}
+	t['@'], t[':'], t[' '], t['.'] = clAt, clColon, clSpace, clDot
+	return t
+}()
+
 // scanCell runs every value detector that can match s. flags are computed
 // in one pass first so most cells cost one loop.
 func scanCell(s string, h *hits) (digits int) {
 	at, colons, spaces, dots, run, maxRun := false, 0, 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
+		cl := byteClass[s[i]]
+		if cl == 0 {
+			run = 0
+			continue
+		}
+		if cl == clDigit {
 			digits++
 			run++
 			if run > maxRun {
@@ -536,14 +557,14 @@ func scanCell(s string, h *hits) (digits int) {
 			continue
 		}
 		run = 0
-		switch c {
-		case '@':
+		switch cl {
+		case clAt:
 			at = true
-		case ':':
+		case clColon:
 			colons++
-		case ' ':
+		case clSpace:
 			spaces++
-		case '.':
+		case clDot:
 			dots++
 		}
 	}
@@ -647,17 +668,14 @@ func wholeName(s string) bool {
 		all := [4]string{}
 		k := copy(all[:], lw[:nl])
 		copy(all[k:], fw[:nf])
-		return sameShape(all[:nl+nf], true) && givenName(fw[0])
+		return givenName(fw[0]) && sameShape(all[:nl+nf], true)
 	}
 	var ws [5]string
 	n, ok := splitWords(s, ws[:])
 	if !ok || n < 2 || n > 4 {
 		return false
 	}
-	if streetSuffix(ws[n-1]) {
-		return false
-	}
-	return sameShape(ws[:n], false) && givenName(ws[0])
+	return givenName(ws[0]) && !streetSuffix(ws[n-1]) && sameShape(ws[:n], false)
 }
 
 // splitWords splits s at spaces into dst without allocating. ok is false
