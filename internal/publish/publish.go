@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -174,6 +175,9 @@ type localFile struct {
 	File
 	size int64
 	sum  string
+	// sha1 is for the catalog's spdx:checksum: the DCAT-AP-NO 2 shapes
+	// accept only SHA-1 there.
+	sha1 string
 }
 
 func hashLocal(f File) (localFile, error) {
@@ -182,15 +186,15 @@ func hashLocal(f File) (localFile, error) {
 		return localFile{}, err
 	}
 	defer fh.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, fh)
+	h, h1 := sha256.New(), sha1.New()
+	n, err := io.Copy(io.MultiWriter(h, h1), fh)
 	if err != nil {
 		return localFile{}, fmt.Errorf("read %s: %w", f.Path, err)
 	}
 	if f.MediaType == "" {
 		f.MediaType = MediaTypeFor(f.Name)
 	}
-	return localFile{File: f, size: n, sum: hex.EncodeToString(h.Sum(nil))}, nil
+	return localFile{File: f, size: n, sum: hex.EncodeToString(h.Sum(nil)), sha1: hex.EncodeToString(h1.Sum(nil))}, nil
 }
 
 // contentHash hashes the names and checksums of the files that make up the
@@ -309,7 +313,7 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (*Result, error) {
 			cleanup()
 			return nil, fail("version %s: %w", version, err)
 		}
-		m.Files = append(m.Files, FileInfo{Name: f.Name, Key: key, MediaType: f.MediaType, Size: f.size, SHA256: f.sum})
+		m.Files = append(m.Files, FileInfo{Name: f.Name, Key: key, MediaType: f.MediaType, Size: f.size, SHA256: f.sum, SHA1: f.sha1})
 	}
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

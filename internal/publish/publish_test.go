@@ -1,6 +1,7 @@
 package publish_test
 
 import (
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -140,7 +141,7 @@ func checkLatest(t *testing.T, pub store.Store, dataset string) *publish.Manifes
 		if err != nil {
 			t.Fatalf("latest %s: file %s: %v", m.Version, f.Name, err)
 		}
-		if int64(len(b)) != f.Size || sum(b) != f.SHA256 {
+		if s1 := sha1.Sum(b); int64(len(b)) != f.Size || sum(b) != f.SHA256 || hex.EncodeToString(s1[:]) != f.SHA1 {
 			t.Errorf("latest %s: %s does not match its manifest entry", m.Version, f.Name)
 		}
 	}
