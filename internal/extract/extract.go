@@ -23,6 +23,7 @@ import (
 	"github.com/dele-opendata/dele/internal/source"
 	"github.com/dele-opendata/dele/internal/source/csvsrc"
 	"github.com/dele-opendata/dele/internal/source/httpsrc"
+	"github.com/dele-opendata/dele/internal/source/pgsrc"
 )
 
 // Env is what extraction may use of the world.
@@ -41,6 +42,9 @@ type Env struct {
 	// Previous is the source state recorded by the last successful run;
 	// when the source is unchanged Open returns ErrNotModified.
 	Previous State
+	// Secrets resolves a postgres source.secretRef (ssm:/…,
+	// secretsmanager:…); nil (locally) makes such a definition fail.
+	Secrets pgsrc.SecretResolver
 	// Fetch tunes HTTP downloads (retries, backoff, size limit); its
 	// Client, Dir, ETag and LastModified are set from the fields above.
 	Fetch httpsrc.Options
@@ -81,8 +85,14 @@ func Open(ctx context.Context, def *datasets.Definition, env Env) (source.Reader
 	switch t := def.Source.Type; t {
 	case "csv":
 		return openCSV(ctx, def, env)
-	case "xlsx", "json", "brreg", "postgres":
-		return nil, fmt.Errorf("dataset %s: %w yet: %q", def.ID, ErrUnsupported, t)
+	case "xlsx":
+		return openXLSX(ctx, def, env)
+	case "json":
+		return openJSON(ctx, def, env)
+	case "brreg":
+		return openBrreg(ctx, def, env)
+	case "postgres":
+		return openPostgres(ctx, def, env)
 	default:
 		return nil, fmt.Errorf("dataset %s: %w: %q (use csv, xlsx, json, brreg or postgres)", def.ID, ErrUnsupported, t)
 	}

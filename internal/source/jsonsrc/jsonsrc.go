@@ -122,10 +122,10 @@ type bufRec struct {
 var _ source.Reader = (*Reader)(nil)
 
 // Open reads the JSON source a definition declares: source.url (or
-// source.path), recordsPath, pagination and columns.
-func Open(ctx context.Context, def *datasets.Definition) (source.Reader, error) {
+// source.path), recordsPath, pagination and columns. client may be nil.
+func Open(ctx context.Context, def *datasets.Definition, client *Client) (source.Reader, error) {
 	s := def.Source
-	o := Options{URL: s.URL, RecordsPath: s.RecordsPath, Pagination: s.Pagination, Columns: s.Columns}
+	o := Options{URL: s.URL, RecordsPath: s.RecordsPath, Pagination: s.Pagination, Columns: s.Columns, Client: client}
 	if s.Path != "" {
 		o.Path = s.Path
 		if !filepath.IsAbs(o.Path) && def.Dir != "" {

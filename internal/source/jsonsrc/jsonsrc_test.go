@@ -73,7 +73,7 @@ func TestFlatten(t *testing.T) {
 
 func TestFile(t *testing.T) {
 	def := &datasets.Definition{ID: "kommuner", Dir: "testdata", Source: datasets.Source{Type: "json", Path: "kommuner.json", Columns: []string{"kommunenummer", "fylke"}}}
-	r, err := Open(context.Background(), def)
+	r, err := Open(context.Background(), def, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

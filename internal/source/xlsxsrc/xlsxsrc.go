@@ -44,6 +44,9 @@ type Options struct {
 	NoHeader bool
 	// Columns names the columns when NoHeader is set.
 	Columns []string
+	// Location names the workbook in reports and errors (default: its
+	// path), such as the URL of a downloaded file.
+	Location string
 }
 
 // Reader streams the records of one worksheet. It implements source.Reader.
@@ -84,26 +87,41 @@ func Open(ctx context.Context, def *datasets.Definition) (source.Reader, error) 
 
 // OpenFile opens the workbook at path.
 func OpenFile(path string, o Options) (*Reader, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, &source.Error{Location: path, Err: err}
+	loc := o.Location
+	if loc == "" {
+		loc = path
 	}
-	defer fh.Close()
-	return New(fh, path, o)
+	// excelize reads the zip directory from the file and keeps worksheets
+	// over 16 MiB of XML in temporary files, not in memory.
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return nil, openError(loc, err)
+	}
+	return fromFile(f, loc, o)
+}
+
+func openError(loc string, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+		return &source.Error{Location: loc, Err: err}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "zip") {
+		return &source.Error{Location: loc, Err: fmt.Errorf("%w: not an xlsx workbook: %v", source.ErrWrongFormat, err)}
+	}
+	return &source.Error{Location: loc, Err: err}
 }
 
 // New reads a workbook from r; location names it in reports and errors.
-// Worksheets larger than excelize's in-memory limit (16 MiB of XML) are
-// spooled to a temporary file by excelize and then streamed.
+// excelize reads all of r into memory first: prefer OpenFile for files.
 func New(r io.Reader, location string, o Options) (*Reader, error) {
-	fail := func(err error) error { return &source.Error{Location: location, Err: err} }
 	f, err := excelize.OpenReader(r)
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "zip") {
-			return nil, fail(fmt.Errorf("%w: not an xlsx workbook: %v", source.ErrWrongFormat, err))
-		}
-		return nil, fail(err)
+		return nil, openError(location, err)
 	}
+	return fromFile(f, location, o)
+}
+
+func fromFile(f *excelize.File, location string, o Options) (*Reader, error) {
+	fail := func(err error) error { return &source.Error{Location: location, Err: err} }
 	rd := &Reader{file: f, report: source.Report{Kind: "xlsx", Location: location}}
 	ok := false
 	defer func() {
@@ -119,7 +137,7 @@ func New(r io.Reader, location string, o Options) (*Reader, error) {
 	if o.Sheet == "" {
 		rd.report.Detected = map[string]string{"sheet": sheet}
 	}
-	if err := patchStyles(f); err != nil {
+	if err = patchStyles(f); err != nil {
 		return nil, fail(fmt.Errorf("reading styles: %w", err))
 	}
 	if rd.fmtRows, err = f.Rows(sheet); err != nil {
