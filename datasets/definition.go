@@ -116,7 +116,7 @@ type Classification struct {
 	// reviewed and allows to be published in it, e.g. the e-mail and phone
 	// of a municipal office: {epost: [email], telefon: [phone]}. Kinds:
 	// email, phone, bank-account, ip-address, person-name, enk-name,
-	// address-with-name, synthetic-id. National identity numbers
+	// address-with-name, birth-date, synthetic-id. National identity numbers
 	// (fodselsnummer, dnummer, hnummer) can never be allowed.
 	Allow map[string][]string `yaml:"allow,omitempty" json:"allow,omitempty"`
 	// OrgFormColumn names the column holding the organisation form (ENK,

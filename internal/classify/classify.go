@@ -56,6 +56,10 @@ const (
 	// KindENKName is the name of a sole proprietorship (organisation form
 	// ENK), which is by law the owner's name.
 	KindENKName Kind = "enk-name"
+	// KindBirthDate is a birth date or birth year, found by the column
+	// header (fødselsdato, fødselsår, født, date_of_birth …). Next to a
+	// name it identifies a person.
+	KindBirthDate Kind = "birth-date"
 	// KindOrgNr is an organisation number. It is not personal data.
 	KindOrgNr Kind = "organisation-number"
 )
@@ -80,7 +84,7 @@ func (k Kind) ContactInfo() bool { return k == KindEmail || k == KindPhone }
 var Kinds = []Kind{
 	KindFodselsnummer, KindDnummer, KindHnummer, KindSyntheticID,
 	KindBankAccount, KindEmail, KindPhone, KindIPAddress,
-	KindPersonName, KindENKName, KindAddressWithName, KindOrgNr,
+	KindPersonName, KindENKName, KindAddressWithName, KindBirthDate, KindOrgNr,
 }
 
 // Confidence says how sure a label is.

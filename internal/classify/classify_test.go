@@ -250,6 +250,21 @@ func TestHeaderAndRows(t *testing.T) {
 	}
 }
 
+func TestBirthDate(t *testing.T) {
+	r := scanRows([]string{"kandidatnavn", "fødselsår", "stemmer"}, Options{},
+		[]string{"Nordmann, Kari", "1964", "120"}, []string{"Hansen, Ola", "", "80"}, []string{"Berg, Siri", "1971", "75"})
+	l := labels(r)
+	if got := l["fødselsår"][KindBirthDate]; got.Matches != 2 || got.Examples[1] != 4 {
+		t.Errorf("fødselsår: %+v", got)
+	}
+	if got := l["kandidatnavn"][KindPersonName]; got.Matches != 3 || got.Confidence != High {
+		t.Errorf("kandidatnavn: %+v", got)
+	}
+	if len(l["stemmer"]) != 0 {
+		t.Errorf("stemmer: %+v", l["stemmer"])
+	}
+}
+
 func TestENK(t *testing.T) {
 	header := []string{"orgnr", "navn", "organisasjonsform.kode"}
 	rows := [][]string{

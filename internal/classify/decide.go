@@ -217,6 +217,7 @@ var kindNames = map[Kind][2]string{
 	KindPersonName:      {"person names", "personnavn"},
 	KindAddressWithName: {"addresses next to person names", "adresser sammen med personnavn"},
 	KindENKName:         {"names of sole proprietorships (a person's name)", "navn på enkeltpersonforetak (personnavn)"},
+	KindBirthDate:       {"birth dates or years", "fødselsdatoer eller fødselsår"},
 	KindOrgNr:           {"organisation numbers (not personal data)", "organisasjonsnumre (ikke personopplysninger)"},
 }
 

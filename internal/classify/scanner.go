@@ -40,6 +40,7 @@ const (
 	hintIP
 	hintID
 	hintENKName
+	hintBirth
 )
 
 type counter struct {
@@ -74,6 +75,8 @@ type colState struct {
 	addrName  counter
 	address   int64
 	enk       counter
+	// firstLines are the first lines with a non-empty value.
+	firstLines []int64
 }
 
 // Scanner classifies the columns of one dataset, one row at a time. It
@@ -184,6 +187,9 @@ func headerHints(h string) int {
 	if c == "fnr" || c == "ssn" || c == "dnr" || containsAny(c, "fodselsnummer", "fodselsnr", "personnummer", "personnr", "dnummer", "personid") {
 		hint |= hintID
 	}
+	if c == "fodt" || c == "dob" || containsAny(c, "fodselsdato", "fodselsdag", "fodselsar", "birthdate", "dateofbirth", "birthyear", "yearofbirth", "fodtdato", "fodtar") {
+		hint |= hintBirth
+	}
 	// Names of organisations (ENK names are person names).
 	last := strings.ToLower(h)
 	if k := strings.LastIndexAny(last, "._ -"); k >= 0 {
@@ -229,6 +235,9 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		}
 		c := &s.cols[i]
 		c.nonEmpty++
+		if len(c.firstLines) < s.max {
+			c.firstLines = append(c.firstLines, line)
+		}
 		if c.treated != "" {
 			continue
 		}
@@ -373,7 +382,7 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 			}
 		}
 		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the fødselsnummer checks (lines %s): under 10%%, the rate of chance matches among keys; not labelled as identity numbers", c.idCells, c.eleven, strings.Join(ex, ", ")))
-		c = &colState{name: c.name, hint: c.hint, nonEmpty: c.nonEmpty, bankFmt: c.bankFmt, bankBare: c.bankBare,
+		c = &colState{name: c.name, hint: c.hint, nonEmpty: c.nonEmpty, firstLines: c.firstLines, bankFmt: c.bankFmt, bankBare: c.bankBare,
 			phone: c.phone, phoneBare: c.phoneBare, email: c.email, ip: c.ip, orgnr: c.orgnr, nameWhole: c.nameWhole,
 			nameText: c.nameText, addrName: c.addrName, address: c.address, enk: c.enk}
 	}
@@ -444,11 +453,7 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 	nameShare := share(c.nameWhole.n, c.nonEmpty)
 	switch {
 	case c.hint&hintPersonStrong != 0 && c.nonEmpty > 0:
-		cnt := c.nameWhole
-		cnt.n = c.nonEmpty
-		if len(cnt.ex) == 0 {
-			cnt.ex = nil
-		}
+		cnt := counter{n: c.nonEmpty, ex: c.firstLines}
 		ls = append(ls, s.label(KindPersonName, cnt, c, High, true,
 			fmt.Sprintf("the header names a person's name; %d values have the shape of a name", c.nameWhole.n)))
 	case c.nameWhole.n > 0 && (c.hint&hintPersonGeneric != 0 || nameShare >= 0.2):
@@ -464,6 +469,10 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 		cnt.ex = mergeLines(c.nameWhole.ex, c.nameText.ex, s.max)
 		ls = append(ls, s.label(KindPersonName, cnt, c, Low, false,
 			"a common given name followed by a capitalised word, in some values or inside free text"))
+	}
+	// Birth dates, by header.
+	if c.hint&hintBirth != 0 && c.nonEmpty > 0 {
+		ls = append(ls, s.label(KindBirthDate, counter{n: c.nonEmpty, ex: c.firstLines}, c, High, true, "the header names a birth date or birth year"))
 	}
 	// ENK names.
 	if c.enk.n > 0 {
