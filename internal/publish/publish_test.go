@@ -1,12 +1,14 @@
 package publish_test
 
 import (
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -461,9 +463,22 @@ func TestLease(t *testing.T) {
 // leaves the previous version intact and readable and latest unchanged,
 // reports the failure, and the next run succeeds.
 func TestFaultInjection(t *testing.T) {
+	t.Run("mem", func(t *testing.T) { testFaultInjection(t, func(*testing.T) store.Store { return memstore.New() }) })
+	t.Run("fs", func(t *testing.T) {
+		testFaultInjection(t, func(t *testing.T) store.Store {
+			s, err := fsstore.New(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+func testFaultInjection(t *testing.T, newBase func(*testing.T) store.Store) {
 	total := -1
 	for k := 1; ; k++ {
-		base := faultstore.New(memstore.New())
+		base := faultstore.New(newBase(t))
 		pub, _ := store.WithPrefix(base, "public/")
 		priv, _ := store.WithPrefix(base, "private/")
 		clk := newClock()
@@ -572,5 +587,131 @@ func TestVersionID(t *testing.T) {
 	}
 	if a, b := publish.VersionID(tm, "ffffffffffff"), publish.VersionID(tm.Add(time.Second), "000000000000"); a >= b {
 		t.Errorf("version ids do not sort by time: %s >= %s", a, b)
+	}
+}
+
+// Readers running during publishes never see a half-published version:
+// whenever a file of the version latest.json points at is missing (removed
+// by retention), latest.json has already moved on.
+func TestReadersDuringPublish(t *testing.T) {
+	forEachStore(t, func(t *testing.T, pub, priv store.Store) {
+		clk := newClock()
+		p := &publish.Publisher{Public: pub, Private: priv, Now: clk.Now, Keep: 2}
+		if _, err := p.Publish(t.Context(), input(t, "d", "v0")); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var problems []string
+		reads := 0
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					m, err := publish.ReadLatest(t.Context(), pub, "d")
+					if err != nil {
+						mu.Lock()
+						problems = append(problems, fmt.Sprintf("read latest: %v", err))
+						mu.Unlock()
+						return
+					}
+					for _, f := range m.Files {
+						b, err := store.ReadAll(t.Context(), pub, f.Key)
+						if errors.Is(err, store.ErrNotExist) {
+							if cur, err2 := publish.ReadLatest(t.Context(), pub, "d"); err2 == nil && cur.Version == m.Version {
+								mu.Lock()
+								problems = append(problems, fmt.Sprintf("latest %s points at a missing file %s", m.Version, f.Name))
+								mu.Unlock()
+							}
+							break
+						}
+						if err != nil || sum(b) != f.SHA256 {
+							mu.Lock()
+							problems = append(problems, fmt.Sprintf("latest %s: %s: %v (checksum ok: %v)", m.Version, f.Name, err, err == nil && sum(b) == f.SHA256))
+							mu.Unlock()
+						}
+					}
+					mu.Lock()
+					reads++
+					mu.Unlock()
+				}
+			}()
+		}
+		for i := 1; i <= 6; i++ {
+			clk.Tick()
+			if _, err := p.Publish(t.Context(), input(t, "d", fmt.Sprintf("v%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(done)
+		wg.Wait()
+		for _, pr := range problems {
+			t.Error(pr)
+		}
+		if reads == 0 {
+			t.Error("the readers never completed a read")
+		}
+	})
+}
+
+// hook runs fn once, before the first Put of a key with the given suffix.
+type hook struct {
+	store.Store
+	suffix string
+	once   sync.Once
+	fn     func()
+}
+
+func (h *hook) Put(ctx context.Context, key string, r io.Reader, o store.PutOptions) error {
+	if strings.HasSuffix(key, h.suffix) {
+		h.once.Do(h.fn)
+	}
+	return h.Store.Put(ctx, key, r, o)
+}
+
+func (h *hook) PutIfAbsent(ctx context.Context, key string, r io.Reader, o store.PutOptions) error {
+	return h.Store.(store.ConditionalPutter).PutIfAbsent(ctx, key, r, o)
+}
+
+func (h *hook) PutIfMatch(ctx context.Context, key string, r io.Reader, etag string, o store.PutOptions) error {
+	return h.Store.(store.ConditionalPutter).PutIfMatch(ctx, key, r, etag, o)
+}
+
+// A run whose lease went stale while it uploaded, and was taken over by
+// another run that published, cannot overwrite that run's latest.json:
+// the switch is conditional on the latest.json it read.
+func TestLostLease(t *testing.T) {
+	pub, priv := memstore.New(), memstore.New()
+	clk := newClock()
+	ttl := time.Minute
+	if _, err := (&publish.Publisher{Public: pub, Private: priv, Now: clk.Now}).Publish(t.Context(), input(t, "d", "v0")); err != nil {
+		t.Fatal(err)
+	}
+	var other *publish.Result
+	var otherErr error
+	slow := &hook{Store: pub, suffix: publish.FileParquet, fn: func() {
+		clk.t = clk.t.Add(2 * ttl) // the slow run's lease is now stale
+		b := &publish.Publisher{Public: pub, Private: priv, Now: clk.Now, LeaseTTL: ttl, Owner: "b"}
+		other, otherErr = b.Publish(t.Context(), input(t, "d", "from b"))
+	}}
+	clk.Tick()
+	a := &publish.Publisher{Public: slow, Private: priv, Now: clk.Now, LeaseTTL: ttl, Owner: "a"}
+	_, err := a.Publish(t.Context(), input(t, "d", "from a"))
+	if otherErr != nil {
+		t.Fatalf("run b over a stale lease: %v", otherErr)
+	}
+	if !errors.Is(err, store.ErrPrecondition) {
+		t.Errorf("run a after losing its lease: %v, want ErrPrecondition from the switch", err)
+	}
+	m := checkLatest(t, pub, "d")
+	if m.Version != other.Version || len(m.History) != 2 {
+		t.Errorf("latest %s history %d, want b's %s with 2 versions", m.Version, len(m.History), other.Version)
 	}
 }
