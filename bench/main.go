@@ -44,7 +44,7 @@ type result struct {
 }
 
 func main() {
-	child := flag.String("child", "", "internal: run one conversion (dele or duckdb) and print JSON")
+	child := flag.String("child", "", "run one conversion (dele or duckdb) and print JSON; or gen: write -in rows to -out")
 	in := flag.String("in", "", "internal: input CSV for -child")
 	out := flag.String("out", "", "internal: output Parquet for -child")
 	rowsFlag := flag.String("rows", "1000000,10000000", "comma-separated row counts")
@@ -53,6 +53,16 @@ func main() {
 	threads := flag.Int("threads", 2, "DuckDB threads (Dele uses GOMAXPROCS)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *child == "gen" {
+		n, err := strconv.Atoi(*in)
+		if err == nil {
+			err = generate(*out, n)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *child != "" {
 		r, err := runChild(*child, *in, *out, *threads)
 		if err != nil {

@@ -25,7 +25,7 @@ type CSVOptions struct {
 	// Header means the first record holds the field names, which must
 	// equal the schema's, in order.
 	Header bool
-	// ChunkSize is the number of bytes parsed as one batch (default 2 MiB).
+	// ChunkSize is the number of bytes parsed as one batch (default 1 MiB).
 	// Records longer than a chunk are handled by growing it.
 	ChunkSize int
 	// Workers is the number of parsing goroutines (default GOMAXPROCS).
@@ -85,7 +85,7 @@ func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSV
 		return fmt.Errorf("convert: read csv: invalid delimiter %q", o.Comma)
 	}
 	if o.ChunkSize <= 0 {
-		o.ChunkSize = 2 << 20
+		o.ChunkSize = 1 << 20
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -99,12 +99,13 @@ func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSV
 
 	jobs := make(chan *chunk, o.Workers)
 	order := make(chan *chunk, o.Workers+1)
-	pool := make(chan *table.Batch, 2*o.Workers+3)
+	pool := make(chan *table.Batch, o.Workers+1)
+	free := make(chan []byte, 2*o.Workers+2)
 	var readErr error
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		readErr = split(ctx, r, o.Comma, o.ChunkSize, func(c *chunk) bool {
+		readErr = split(ctx, r, o.ChunkSize, free, func(c *chunk) bool {
 			select {
 			case order <- c:
 			case <-ctx.Done():
@@ -125,11 +126,17 @@ func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSV
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			arenas := make([]arena, len(schema.Fields))
 			for c := range jobs {
 				var b *table.Batch
 				select {
 				case b = <-pool:
 					b.Reset()
+					// Drop references to the previous chunk so that
+					// its buffer can be freed.
+					for i := range b.Columns {
+						clear(b.Columns[i].Strings[:cap(b.Columns[i].Strings)])
+					}
 				default:
 					b = table.NewBatch(schema, 1024)
 				}
@@ -137,8 +144,16 @@ func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSV
 				if ctx.Err() != nil {
 					c.err = ctx.Err()
 				} else {
-					c.err = p.parse(c, b)
+					c.err = p.parse(c, b, arenas)
 				}
+				// Nothing refers to the chunk's bytes any more: text
+				// values were copied into the arenas.
+				c.data = ""
+				select {
+				case free <- c.buf[:cap(c.buf)]:
+				default:
+				}
+				c.buf = nil
 				close(c.done)
 			}
 		}()
@@ -179,7 +194,8 @@ func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSV
 
 // chunk is a run of whole records.
 type chunk struct {
-	data  string // backed by a buffer nobody writes to again
+	buf   []byte // recycled once parsed
+	data  string // buf's records, as a string (no copy)
 	line  int64  // line number of the first record
 	first bool   // holds the start of the input
 	done  chan struct{}
@@ -191,7 +207,7 @@ type chunk struct {
 // boundary: a line feed preceded by an even number of quotes since the
 // chunk start (chunks always start at a record boundary, and RFC 4180
 // quoting always pairs quotes).
-func split(ctx context.Context, r io.Reader, comma byte, size int, emit func(*chunk) bool) error {
+func split(ctx context.Context, r io.Reader, size int, free <-chan []byte, emit func(*chunk) bool) error {
 	var carry []byte
 	line := int64(1)
 	first := true
@@ -200,7 +216,15 @@ func split(ctx context.Context, r io.Reader, comma byte, size int, emit func(*ch
 			return nil
 		}
 		bufSize := max(size, 2*len(carry))
-		buf := make([]byte, bufSize)
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+		}
+		if cap(buf) < bufSize {
+			buf = make([]byte, bufSize)
+		}
+		buf = buf[:bufSize]
 		n := copy(buf, carry)
 		m, err := io.ReadFull(r, buf[n:])
 		n += m
@@ -223,7 +247,7 @@ func split(ctx context.Context, r io.Reader, comma byte, size int, emit func(*ch
 		}
 		carry = append([]byte(nil), buf[end:]...)
 		data := buf[:end]
-		c := &chunk{data: unsafe.String(unsafe.SliceData(data), len(data)), line: line, first: first, done: make(chan struct{})}
+		c := &chunk{buf: buf, data: unsafe.String(unsafe.SliceData(data), len(data)), line: line, first: first, done: make(chan struct{})}
 		line += int64(bytes.Count(data, []byte{'\n'}))
 		first = false
 		if !emit(c) {
@@ -302,7 +326,7 @@ func newChunkParser(s *tableschema.Schema, o CSVOptions) (*chunkParser, error) {
 }
 
 // parse parses the records of c into b.
-func (p *chunkParser) parse(c *chunk, b *table.Batch) error {
+func (p *chunkParser) parse(c *chunk, b *table.Batch, arenas []arena) error {
 	s := c.data
 	line := c.line
 	pos := 0
@@ -379,7 +403,7 @@ func (p *chunkParser) parse(c *chunk, b *table.Batch) error {
 			}
 			if header != nil {
 				header = append(header, field)
-			} else if err := p.store(&b.Columns[col], col, field, quoted); err != nil {
+			} else if err := p.store(&b.Columns[col], col, field, quoted, &arenas[col]); err != nil {
 				return &ParseError{Line: start, Column: p.fields[col].name, Err: err}
 			}
 			col++
@@ -421,7 +445,7 @@ func (p *chunkParser) isMissing(field string, quoted bool) bool {
 	return false
 }
 
-func (p *chunkParser) store(c *table.Column, i int, field string, quoted bool) error {
+func (p *chunkParser) store(c *table.Column, i int, field string, quoted bool, a *arena) error {
 	f := &p.fields[i]
 	if p.isMissing(field, quoted) || (field == "" && f.kind != table.KindString) {
 		c.Valid = append(c.Valid, false)
@@ -439,7 +463,7 @@ func (p *chunkParser) store(c *table.Column, i int, field string, quoted bool) e
 	}
 	switch f.kind {
 	case table.KindString:
-		c.Strings = append(c.Strings, field)
+		c.Strings = append(c.Strings, a.intern(field))
 	case table.KindInt:
 		v, err := parseInt(field, f.group)
 		if err != nil {
@@ -479,6 +503,24 @@ func (p *chunkParser) store(c *table.Column, i int, field string, quoted bool) e
 	}
 	c.Valid = append(c.Valid, true)
 	return nil
+}
+
+// arena copies text values into blocks of memory that are never written
+// again, so the chunk buffer can be reused. Blocks are small and separate
+// per column, so a value a writer keeps (Parquet min/max statistics do)
+// holds on to 32 KiB, not a whole chunk.
+type arena struct{ block []byte }
+
+func (a *arena) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > cap(a.block)-len(a.block) {
+		a.block = make([]byte, 0, max(32<<10, len(s)))
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
 }
 
 func parseInt(s string, group byte) (int64, error) {

@@ -16,7 +16,8 @@ import (
 // The package has no way to register a codec, so this file replaces the
 // registered zstd codec with one that keeps one encoder per level; the
 // bytes it produces are ordinary zstd frames that every reader decodes.
-// zstd.Encoder.EncodeAll is safe for concurrent use.
+// zstd.Encoder.EncodeAll is safe for concurrent use. The window is 1 MiB,
+// the size of a data page, which keeps the encoders' history buffers small.
 //
 //go:linkname arrowCodecs github.com/apache/arrow/go/v15/parquet/compress.codecs
 var arrowCodecs map[compress.Compression]compress.Codec
@@ -42,7 +43,7 @@ func (z *zstdCodec) encoder(level int) *zstd.Encoder {
 	if level != compress.DefaultCompressionLevel {
 		l = zstd.EncoderLevelFromZstd(level)
 	}
-	e, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(l), zstd.WithEncoderCRC(false))
+	e, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(l), zstd.WithEncoderCRC(false), zstd.WithWindowSize(1<<20))
 	if err != nil {
 		panic("convert: zstd encoder: " + err.Error())
 	}
