@@ -11,6 +11,11 @@
 // serialisation back with independent parsers and validate the result
 // against the official DCAT-AP-NO 2 SHACL shapes. Check is a quick Go-side
 // check of the mandatory properties for `dele catalog check`.
+//
+// Use: Regenerate (or LoadEntries, Build and Publish) after each publish
+// writes catalog.ttl, catalog.jsonld, catalog.rdf and catalog.nt to the
+// public store; Handler serves them on /catalog with content negotiation
+// (Negotiate), uncompressed, as the national harvester expects.
 package catalog
 
 import (
