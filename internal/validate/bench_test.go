@@ -265,3 +265,33 @@ func BenchmarkRowStrings(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/row")
 }
+
+// BenchmarkInfer infers the schema of the generated municipal CSV from all
+// its rows (read with csvsrc).
+func BenchmarkInfer(b *testing.B) {
+	data := municipalCSV(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	cpu := cpuTime()
+	rows := 0
+	for range b.N {
+		r := newCSVSrc(b, data)
+		in := NewInferrer(r.Header(), InferOptions{})
+		for {
+			rec, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			in.Add(rec.Fields)
+		}
+		rows += int(in.Rows())
+		if f, _ := in.Schema().Field("postnummer"); f.Type != "string" {
+			b.Fatalf("postnummer inferred as %s", f.Type)
+		}
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(rows), "cpu-ns/row")
+}

@@ -128,7 +128,22 @@ func (in *Inferrer) isMissing(v string) bool {
 
 func (c *colStats) add(v string) {
 	c.values++
-	if c.num != 0 {
+	if c.num != 0 && plainDigits(v) {
+		// An integer without separators fits every number format: only a
+		// leading zero matters, and values too large for int64.
+		if len(v) > 18 {
+			if _, ok := parseInt(v, 0); !ok {
+				c.intg = 0
+			}
+		}
+		d := v
+		if d[0] == '-' || d[0] == '+' {
+			d = d[1:]
+		}
+		if len(d) > 1 && d[0] == '0' {
+			c.leadingZero = true
+		}
+	} else if c.num != 0 {
 		for i := range numFormats {
 			bit := uint16(1) << i
 			if c.num&bit == 0 {
@@ -244,6 +259,24 @@ func (c *colStats) field(name string) tableschema.Field {
 		}
 	}
 	return f
+}
+
+// plainDigits reports whether v is an optional sign followed by one or more
+// ASCII digits.
+func plainDigits(v string) bool {
+	i := 0
+	if v != "" && (v[0] == '-' || v[0] == '+') {
+		i = 1
+	}
+	if i == len(v) {
+		return false
+	}
+	for ; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func lowestBit(m uint16) int {
