@@ -65,6 +65,14 @@ type Reader struct {
 
 var _ source.Reader = (*Reader)(nil)
 
+// unzipXMLSizeLimit is the size of a worksheet or shared-string table
+// above which excelize keeps it in a temporary file instead of memory
+// (its default, 16 MiB); tests lower it.
+var unzipXMLSizeLimit int64 = excelize.StreamChunkSize
+
+// tmpDir is where excelize puts those files ("" for os.TempDir()).
+var tmpDir string
+
 // maxSkippedListed bounds Report.Skipped; SkippedCount counts them all.
 const maxSkippedListed = 100
 
@@ -93,7 +101,7 @@ func OpenFile(path string, o Options) (*Reader, error) {
 	}
 	// excelize reads the zip directory from the file and keeps worksheets
 	// over 16 MiB of XML in temporary files, not in memory.
-	f, err := excelize.OpenFile(path)
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipXMLSizeLimit: unzipXMLSizeLimit, TmpDir: tmpDir})
 	if err != nil {
 		return nil, openError(loc, err)
 	}

@@ -388,3 +388,35 @@ func TestClassifyCode(t *testing.T) {
 		}
 	}
 }
+
+// TestSpooled reads a workbook whose worksheet and shared strings excelize
+// keeps in temporary files (as it does for ones over 16 MiB) and checks it
+// reads the same as from memory.
+func TestSpooled(t *testing.T) {
+	path := filepath.Join(corpus, "kommuner-2019-2020-xlsx/fylker-kommuner-2019-2020-alle.xlsx")
+	spools := 0
+	read := func() [][]string {
+		r, err := OpenFile(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		files, _ := os.ReadDir(tmpDir)
+		spools = len(files)
+		return readAll(t, r)
+	}
+	defer func(v int64, d string) { unzipXMLSizeLimit, tmpDir = v, d }(unzipXMLSizeLimit, tmpDir)
+	tmpDir = t.TempDir()
+	inMemory := read()
+	if spools != 0 {
+		t.Fatalf("%d temporary files for a small workbook", spools)
+	}
+	unzipXMLSizeLimit = 1024
+	spooled := read()
+	if spools == 0 {
+		t.Fatal("the worksheet was not spooled to a temporary file")
+	}
+	if len(spooled) != 425 || fmt.Sprint(spooled) != fmt.Sprint(inMemory) {
+		t.Errorf("spooled read gives %d rows, differing from the in-memory read", len(spooled))
+	}
+}
