@@ -649,6 +649,23 @@ var streetWords = map[string]bool{
 	"samling": true, "museum": true, "pris": true, "bru": true, "stasjon": true, "terminal": true, "sykehus": true,
 }
 
+// isStreetWord looks w up in streetWords, lower-casing ASCII letters into a
+// stack buffer so the lookup does not allocate.
+func isStreetWord(w string) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return streetWords[string(buf[:len(w)])]
+}
+
 // wholeName reports whether the whole cell looks like a person's name:
 // "Fornavn [Mellomnavn] Etternavn" or "Etternavn, Fornavn [Mellomnavn]",
 // where the first given name is in the bundled list and every word is
@@ -744,7 +761,7 @@ func textNames(s string) int {
 			}
 			end = e
 		}
-		if w, brk, _ := nextWord(s, end); w != "" && (isDigit(w[0]) || !brk && streetWords[strings.ToLower(w)]) {
+		if w, brk, _ := nextWord(s, end); w != "" && (isDigit(w[0]) || !brk && isStreetWord(w)) {
 			named = false
 		}
 		if named {
