@@ -30,6 +30,7 @@ type command struct {
 
 // commands lists the subcommands. Each lives in its own file.
 var commands = []command{
+	{"run", "extract, classify, validate, convert and publish datasets", cmdRun},
 	{"serve", "serve the published folder, catalog, OpenAPI and query API over HTTP", cmdServe},
 	{"datasets check", "check every dataset definition", cmdDatasetsCheck},
 	{"datasets list", "list registered datasets and their schedules", cmdDatasetsList},

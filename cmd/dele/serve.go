@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/config"
 	"github.com/dele-opendata/dele/internal/server"
 	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
@@ -17,16 +19,30 @@ const defaultOut = "public"
 
 func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "serve")
-	out := fs.String("out", defaultOut, "published folder to serve")
+	var lf localFlags
+	lf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	out := &lf.out
+	cfg, err := config.Load(lf.config)
+	if err != nil {
+		return err
+	}
+	defs, err := datasets.Load(lf.definitions)
+	if err != nil {
 		return err
 	}
 	public, err := fsstore.New(*out)
 	if err != nil {
 		return err
 	}
-	h := server.Handler(public, serverOptions(public))
+	opts, err := serverOptions(ctx, cfg, defs, public)
+	if err != nil {
+		return err
+	}
+	h := server.Handler(public, opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/convert"
+	"github.com/dele-opendata/dele/internal/publish"
+	"github.com/dele-opendata/dele/internal/table"
+	"github.com/dele-opendata/dele/internal/tableschema"
+)
+
+// writers writes one batch stream to every output file a definition asks
+// for, in a temp folder.
+type writers struct {
+	files   []*os.File
+	bufs    []*bufio.Writer
+	parquet *convert.ParquetWriter
+	csvs    []*convert.CSVWriter
+	names   []string
+	closed  bool
+}
+
+// outputFile names a data file and its media type.
+type outputFile struct{ name, mediaType string }
+
+var (
+	parquetFile = outputFile{publish.FileParquet, "application/vnd.apache.parquet"}
+	csvFile     = outputFile{publish.FileCSV, "text/csv; charset=utf-8"}
+	csvNBFile   = outputFile{publish.FileCSVNB, "text/csv; charset=utf-8"}
+)
+
+func newWriters(dir string, def *datasets.Definition, schema *tableschema.Schema, meta convert.Metadata) (*writers, error) {
+	w := &writers{}
+	create := func(name string) (*bufio.Writer, error) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		w.files, w.bufs, w.names = append(w.files, f), append(w.bufs, bw), append(w.names, name)
+		return bw, nil
+	}
+	if def.HasOutput(datasets.OutputParquet) {
+		bw, err := create(parquetFile.name)
+		if err != nil {
+			return nil, err
+		}
+		if w.parquet, err = convert.NewParquetWriter(bw, schema, meta); err != nil {
+			w.abort()
+			return nil, err
+		}
+	}
+	for _, o := range []struct {
+		kind string
+		file outputFile
+		d    convert.Dialect
+	}{{datasets.OutputCSV, csvFile, convert.Clean}, {datasets.OutputCSVNB, csvNBFile, convert.Norwegian}} {
+		if !def.HasOutput(o.kind) {
+			continue
+		}
+		bw, err := create(o.file.name)
+		if err != nil {
+			w.abort()
+			return nil, err
+		}
+		cw, err := convert.NewCSVWriter(bw, schema, o.d)
+		if err != nil {
+			w.abort()
+			return nil, err
+		}
+		w.csvs = append(w.csvs, cw)
+	}
+	return w, nil
+}
+
+func (w *writers) write(b *table.Batch) error {
+	if w.parquet != nil {
+		if err := w.parquet.Write(b); err != nil {
+			return fmt.Errorf("convert to Parquet: %w", err)
+		}
+	}
+	for _, c := range w.csvs {
+		if err := c.Write(b); err != nil {
+			return fmt.Errorf("convert to CSV: %w", err)
+		}
+	}
+	return nil
+}
+
+// close finishes every file.
+func (w *writers) close() error {
+	w.closed = true
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if w.parquet != nil {
+		keep(w.parquet.Close())
+	}
+	for _, c := range w.csvs {
+		keep(c.Close())
+	}
+	for i, f := range w.files {
+		keep(w.bufs[i].Flush())
+		keep(f.Close())
+	}
+	if first != nil {
+		return fmt.Errorf("convert: finish files: %w", first)
+	}
+	return nil
+}
+
+// abort closes the files after a failure; the temp folder is removed.
+func (w *writers) abort() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	for _, f := range w.files {
+		f.Close()
+	}
+}
