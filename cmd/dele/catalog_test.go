@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/config"
 	"github.com/dele-opendata/dele/internal/server"
 	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
@@ -100,7 +102,19 @@ func TestServeCatalogNegotiation(t *testing.T) {
 	if err := c.Publish(ctx, public); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(public, serverOptions(public)))
+	cfg, err := config.Load("../../dele.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := datasets.Load("../../datasets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := serverOptions(ctx, cfg, defs, public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(public, opts))
 	defer srv.Close()
 	for _, tc := range []struct{ accept, want string }{
 		{"", "text/turtle; charset=utf-8"},
