@@ -25,7 +25,7 @@ func (b *build) publish(ctx context.Context, schema *tableschema.Schema, version
 		return nil
 	}
 	if version == "" {
-		version = newVersionID(res.Start, res.RunID)
+		version = newVersionID(res.Start, contentHash)
 	}
 	schemaJSON, err := schema.MarshalIndent()
 	if err != nil {

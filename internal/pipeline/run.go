@@ -222,6 +222,13 @@ func (b *build) run(ctx context.Context) error {
 	if err := w.close(); err != nil {
 		return err
 	}
+	if contentHash == "" {
+		// The source kind gives no hash of its raw bytes (a database query,
+		// a JSON file): hash what was produced instead.
+		if contentHash, err = w.hash(b.defHash); err != nil {
+			return err
+		}
+	}
 	rep = r.Report()
 	res.Extract = rep
 	res.Report.Extract = rep

@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -114,6 +117,25 @@ func (w *writers) close() error {
 		return fmt.Errorf("convert: finish files: %w", first)
 	}
 	return nil
+}
+
+// hash returns the SHA-256 of the finished files and extra, in order: the
+// content hash of a version whose source has no hash of its own.
+func (w *writers) hash(extra string) (string, error) {
+	h := sha256.New()
+	for _, f := range w.files {
+		in, err := os.Open(f.Name())
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, in)
+		in.Close()
+		if err != nil {
+			return "", fmt.Errorf("hash %s: %w", f.Name(), err)
+		}
+	}
+	io.WriteString(h, extra)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // abort closes the files after a failure; the temp folder is removed.
