@@ -12,11 +12,13 @@
 // are refused with store.ErrInvalidKey, List never returns them, and a static
 // file server over the folder must not serve them: use Hidden to filter.
 //
-// The ETag of an object is the hex SHA-256 of its content. Conditional
-// writes are atomic among the users of one Store value (one process);
-// PutIfAbsent is also atomic across processes sharing the folder (it
-// creates the file with a hard link, which fails if the name is taken),
-// PutIfMatch is not.
+// The ETag of an object is the hex SHA-256 of its content. Writes, deletes
+// and Stat of one key are serialised, within a process by a mutex and
+// across processes sharing the folder by a lock file next to the sidecar
+// (.dele-meta/<key>.json.lock, created exclusively, held only while
+// comparing and renaming; one older than 30 s is taken as left by a
+// crashed process). So conditional writes are atomic also between two
+// `dele` processes publishing into one folder.
 package fsstore
 
 import (
@@ -38,6 +40,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/dele-opendata/dele/internal/store"
 )
@@ -117,6 +120,50 @@ func (s *Store) lock(key string) *sync.Mutex {
 	return &s.locks[h.Sum32()%uint32(len(s.locks))]
 }
 
+// Lock files: a process holds one only while it compares and renames, for
+// milliseconds; one older than staleLock was left by a crashed process.
+const (
+	staleLock    = 30 * time.Second
+	lockWaitStep = 2 * time.Millisecond
+)
+
+// keyLock serialises the writers of key, among the goroutines of this
+// process (a mutex) and among processes sharing the folder (a lock file
+// created with O_EXCL next to the sidecar). It returns the unlock function.
+func (s *Store) keyLock(ctx context.Context, key string) (func(), error) {
+	mu := s.lock(key)
+	mu.Lock()
+	lp := s.metaPath(key) + ".lock"
+	for {
+		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(lp); mu.Unlock() }, nil
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.MkdirAll(filepath.Dir(lp), 0o755); err != nil {
+				mu.Unlock()
+				return nil, fmt.Errorf("fsstore lock %s: %w", key, err)
+			}
+			continue
+		case !errors.Is(err, fs.ErrExist):
+			mu.Unlock()
+			return nil, fmt.Errorf("fsstore lock %s: %w", key, err)
+		}
+		if fi, err := os.Stat(lp); err == nil && time.Since(fi.ModTime()) > staleLock {
+			os.Remove(lp)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			mu.Unlock()
+			return nil, fmt.Errorf("fsstore lock %s: %w", key, ctx.Err())
+		case <-time.After(lockWaitStep):
+		}
+	}
+}
+
 // Get opens the object's file.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := checkKey(key); err != nil {
@@ -146,9 +193,11 @@ func (s *Store) Stat(ctx context.Context, key string) (store.ObjectInfo, error) 
 	if err := checkKey(key); err != nil {
 		return store.ObjectInfo{}, err
 	}
-	mu := s.lock(key)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.keyLock(ctx, key)
+	if err != nil {
+		return store.ObjectInfo{}, err
+	}
+	defer unlock()
 	return s.stat(key)
 }
 
@@ -284,15 +333,19 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	mu := s.lock(key)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.keyLock(ctx, key)
+	if err != nil {
+		return err
+	}
 	if err := os.Remove(s.path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) && !isNotDir(err) {
+		unlock()
 		return fmt.Errorf("fsstore delete %s: %w", key, err)
 	}
 	if err := os.Remove(s.metaPath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) && !isNotDir(err) {
+		unlock()
 		return fmt.Errorf("fsstore delete %s: metadata: %w", key, err)
 	}
+	unlock() // removes the lock file, so its folder can be pruned too
 	s.pruneDirs(path.Dir(key))
 	s.pruneDirs(path.Join(MetaDir, path.Dir(key)))
 	return nil
@@ -337,10 +390,17 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, o store.PutOpt
 	}
 	target := s.path(key)
 	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("fsstore put %s: %w", key, err)
+	var tmp *os.File
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("fsstore put %s: %w", key, err)
+		}
+		tmp, err = os.CreateTemp(dir, reservedPrefix+"tmp-*")
+		// A Delete of the folder's last object may prune it in between.
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
+			break
+		}
 	}
-	tmp, err := os.CreateTemp(dir, reservedPrefix+"tmp-*")
 	if err != nil {
 		return fmt.Errorf("fsstore put %s: %w", key, err)
 	}
@@ -375,9 +435,11 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, o store.PutOpt
 	}
 	m := meta{Size: n, ETag: sum, SHA256: sum, ContentType: o.ContentType, CacheControl: o.CacheControl, Metadata: maps.Clone(o.Metadata)}
 
-	mu := s.lock(key)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.keyLock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	switch mode {
 	case modeAbsent:
 		// A hard link creates the name only if it is free, also against
