@@ -3,6 +3,7 @@ package validate
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -215,4 +216,48 @@ func TestParseAllocs(t *testing.T) {
 	if n != 0 {
 		t.Errorf("parsers allocate %v times per run", n)
 	}
+}
+
+// FuzzParseNumber checks the hand-written number parser against strconv:
+// with a "." decimal and no groups, a value it accepts must be what
+// strconv.ParseFloat returns, and the same text with "," as decimal and
+// " " thousands separators must give the same value.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0,7", "810000.00", "2072.5551000000073", "1e3", "12345678901234567890.5", ".5", "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseNumber(s, numFormat{decimal: '.'})
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("parseNumber(%q) = %v but strconv rejects it: %v", s, got, err)
+		}
+		if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("parseNumber(%q) = %v, strconv %v", s, got, want)
+		}
+		if strings.ContainsAny(s, "eEnNiI") || strings.HasPrefix(s, "+") {
+			return
+		}
+		// Rewrite Norwegian style: decimal comma, space groups of three.
+		intPart, frac, hasFrac := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+		var b strings.Builder
+		if strings.HasPrefix(s, "-") {
+			b.WriteByte('-')
+		}
+		for i, c := range intPart {
+			if i > 0 && (len(intPart)-i)%3 == 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(c)
+		}
+		if hasFrac {
+			b.WriteString("," + frac)
+		}
+		if nb, ok := parseNumber(b.String(), numFormat{decimal: ',', group: ' '}); !ok || nb != got {
+			t.Fatalf("parseNumber(%q, Norwegian) = %v, %v; want %v", b.String(), nb, ok, got)
+		}
+	})
 }

@@ -3,21 +3,25 @@
 // with a quarantine for invalid rows, schema drift between versions, and
 // the validation report.
 //
-// The typical run infers or loads a schema, then streams every record of a
-// source through a Validator into table batches:
+// A run infers a schema from every row (NewInferrer, Add, Schema) or uses
+// the pinned one, then streams every record of a source through a
+// Validator into table batches. Run does that with reading and validating
+// overlapped in two goroutines:
 //
 //	v, err := validate.New(schema, reader.Header(), validate.Options{Quarantine: q})
-//	for rec, err := reader.Read(); err == nil; rec, err = reader.Read() {
-//		v.Row(rec, batch) // valid rows are appended to batch
-//	}
-//	err = v.Close()       // flushes the quarantine
-//	report := v.Report()
+//	err = validate.Run(ctx, reader, v, 1<<14, func(b *table.Batch) error { return convert(b) })
+//	err = v.Close()           // flushes the quarantine
+//	report := v.Report()      // report.Failed decides whether to publish
+//	drift := validate.Drift(published, schema)
+//
+// Callers that drive the loop themselves call v.Row(rec, batch) for each
+// record instead of Run.
 //
 // Checks are named like Frictionless' (blank-header, duplicate-label,
 // missing-label, extra-label, blank-row, extra-cell, missing-cell,
 // type-error, constraint-error, unique-error, primary-key-error), plus the
 // Norwegian reference checks kommunenummer-error, fylkesnummer-error and
-// orgnr-error for fields whose Check is set.
+// orgnr-error for fields whose Check is set (see package noref).
 package validate
 
 import (
