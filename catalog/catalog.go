@@ -544,14 +544,13 @@ func (b *builder) provenance(ds Term, d *datasets.Definition) {
 }
 
 // APIEndpoint returns the query API's endpoint URL, dcat:endpointURL: the
-// /api path under the config's APIURL (which defaults to the base URL), as
-// `dele serve` mounts it.
+// config's APIURL, which defaults to the base URL + /api, where `dele serve`
+// mounts it.
 func APIEndpoint(cfg *config.Config) string {
-	api := strings.TrimRight(cfg.APIURL, "/")
-	if api == "" {
-		api = strings.TrimRight(cfg.BaseURL, "/")
+	if api := strings.TrimRight(cfg.APIURL, "/"); api != "" {
+		return api
 	}
-	return api + "/api"
+	return strings.TrimRight(cfg.BaseURL, "/") + "/api"
 }
 
 // service adds the query API's dcat:DataService.
