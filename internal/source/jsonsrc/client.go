@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"time"
 )
@@ -98,6 +99,10 @@ func (c *Client) Get(ctx context.Context, url string, header http.Header) (*http
 			req.Header.Set("User-Agent", c.UserAgent)
 		}
 		resp, err := c.HTTP.Do(req)
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			ue.URL = Redact(ue.URL)
+		}
 		var wait time.Duration
 		switch {
 		case err != nil:
@@ -111,7 +116,7 @@ func (c *Client) Get(ctx context.Context, url string, header http.Header) (*http
 			// Drain a little so the connection can be reused, then close.
 			_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 			resp.Body.Close()
-			lastErr = &StatusError{URL: url, StatusCode: resp.StatusCode, Status: resp.Status, Attempts: attempt + 1}
+			lastErr = &StatusError{URL: Redact(url), StatusCode: resp.StatusCode, Status: resp.Status, Attempts: attempt + 1}
 			if !retryable(resp.StatusCode) {
 				return nil, lastErr
 			}

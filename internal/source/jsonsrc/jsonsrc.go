@@ -141,7 +141,7 @@ func Open(ctx context.Context, def *datasets.Definition, client *Client) (source
 
 // New fetches the first page and decides the header.
 func New(ctx context.Context, o Options) (*Reader, error) {
-	loc := o.URL
+	loc := Redact(o.URL)
 	if o.Path != "" {
 		loc = o.Path
 	}
@@ -271,7 +271,7 @@ func (r *Reader) start() error {
 		}
 		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.Contains(mt, "html") {
 			resp.Body.Close()
-			return &source.Error{Location: loc, Err: fmt.Errorf("%w: page %d (%s) is %s, not JSON", source.ErrWrongFormat, r.pageNum+1, r.pageURL, mt)}
+			return &source.Error{Location: loc, Err: fmt.Errorf("%w: page %d (%s) is %s, not JSON", source.ErrWrongFormat, r.pageNum+1, Redact(r.pageURL), mt)}
 		}
 		body = resp.Body
 	}
@@ -329,7 +329,7 @@ func (r *Reader) nextRecord() ([]kv, bool, error) {
 		}
 		ok, err := r.pg.next()
 		if err != nil {
-			return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d (%s): %w", r.pageNum, r.pageURL, err)}
+			return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d (%s): %w", r.pageNum, Redact(r.pageURL), err)}
 		}
 		if ok {
 			r.rowKeys = r.rowKeys[:0]
@@ -505,6 +505,27 @@ func (r *Reader) Close() error {
 		return err
 	}
 	return nil
+}
+
+// Redact removes what may be secret from a URL for reports and errors:
+// user info and query values (API keys are often sent as parameters); the
+// query's parameter names stay.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		names := make([]string, 0, len(q))
+		for k := range q {
+			names = append(names, k+"=…")
+		}
+		sort.Strings(names)
+		u.RawQuery = strings.Join(names, "&")
+	}
+	return u.String()
 }
 
 func splitPath(p string) string { return strings.Trim(p, ".") }

@@ -341,3 +341,21 @@ func TestWrongFormat(t *testing.T) {
 		t.Errorf("truncated: got %v", err)
 	}
 }
+
+// TestRedact checks that secrets in URLs (user info, query values such as
+// API keys) stay out of errors and reports.
+func TestRedact(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for _, base := range []string{srv.URL, closed.URL} {
+		u := strings.Replace(base, "http://", "http://bruker:hemmelig@", 1) + "/api?apikey=hemmelig&side=1"
+		c := testClient(nil)
+		c.MaxRetries = 0
+		_, err := New(context.Background(), Options{URL: u, Client: c})
+		if err == nil || strings.Contains(err.Error(), "hemmelig") || !strings.Contains(err.Error(), "apikey=…") {
+			t.Errorf("error %v: want a failure that names apikey but not its value", err)
+		}
+	}
+}

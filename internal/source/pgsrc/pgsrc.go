@@ -32,6 +32,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -140,6 +141,9 @@ func New(ctx context.Context, connString, query string) (*Reader, error) {
 		return nil, &source.Error{Location: "postgres", Err: errors.New("the connection string cannot be parsed")}
 	}
 	loc := fmt.Sprintf("postgres://%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
 	cfg.RuntimeParams["datestyle"] = "ISO, YMD"
 	cfg.RuntimeParams["timezone"] = "UTC"
 	cfg.RuntimeParams["intervalstyle"] = "iso_8601"
