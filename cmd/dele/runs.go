@@ -10,14 +10,10 @@ import (
 	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
 
-// defaultPrivateDir is the local private folder: run records, leases,
-// quarantined rows. It must never be served.
-const defaultPrivateDir = "private"
-
 // cmdRuns lists the run records of one dataset, or of all, newest first.
 func cmdRuns(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "runs")
-	private := fs.String("private", defaultPrivateDir, "private folder holding the run records")
+	private := fs.String("private", defaultPrivate, "private folder holding the run records")
 	limit := fs.Int("n", 20, "show at most this many runs (0: all)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: dele runs [-private DIR] [-n N] [dataset]")
@@ -46,11 +42,15 @@ func cmdRuns(ctx context.Context, env *cliEnv, args []string) error {
 		runs = runs[:*limit]
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "START\tDATASET\tRUN\tOUTCOME\tROWS\tREJECTED\tCLASSIFICATION\tVERSION\tDURATION\tERROR")
+	fmt.Fprintln(tw, "START\tDATASET\tRUN\tOUTCOME\tROWS\tREJECTED\tACCESS\tVERSION\tDURATION\tMESSAGE")
 	for _, r := range runs {
+		msg := r.Error
+		if msg == "" {
+			msg = r.Message
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
 			r.Start.UTC().Format(time.RFC3339), r.Dataset, r.RunID, r.Outcome, r.Rows, r.Rejected,
-			dash(r.Classification), dash(r.Version), r.End.Sub(r.Start).Round(time.Millisecond), dash(r.Error))
+			dash(r.Classification), dash(r.Version), r.Duration.Round(time.Millisecond), dash(msg))
 	}
 	return tw.Flush()
 }

@@ -61,6 +61,18 @@ type Input struct {
 	Access string
 	Schema *tableschema.Schema
 	Files  []File
+	// ContentHash identifies the published content; a run whose hash
+	// equals the latest version's publishes nothing. When empty, Publish
+	// hashes the files (all but report.json). Set it when the files embed
+	// run-specific bytes (a version id in Parquet metadata), e.g. to a hash
+	// of the source and the definition.
+	ContentHash string
+	// Version is the new version's id, when the caller needed it before
+	// writing the files; it must be a single key segment and should come
+	// from VersionID so ids sort by time. When empty, Publish uses
+	// VersionID(now, content hash). A version already in latest.json's
+	// history is never overwritten.
+	Version string
 }
 
 // Result says what Publish did.
@@ -253,7 +265,15 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (*Result, error) {
 		}
 		files = append(files, lf)
 	}
-	hash := contentHash(files)
+	hash := in.ContentHash
+	if hash == "" {
+		hash = contentHash(files)
+	}
+	if in.Version != "" {
+		if err := CheckID(in.Version); err != nil {
+			return nil, fail("version id: %w", err)
+		}
+	}
 
 	l, err := p.acquire(ctx, in.Dataset, in.RunID)
 	if err != nil {
@@ -278,9 +298,16 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (*Result, error) {
 	}
 
 	now := p.now()
-	version := VersionID(now, hash)
-	if prev != nil && prev.Version == version {
-		return nil, fail("version %s already published", version)
+	version := in.Version
+	if version == "" {
+		version = VersionID(now, hash)
+	}
+	if prev != nil {
+		for _, h := range append([]VersionSummary{{Version: prev.Version}}, prev.History...) {
+			if h.Version == version {
+				return nil, fail("version %s is already published; versions are immutable", version)
+			}
+		}
 	}
 	m := &Manifest{
 		Dataset:     in.Dataset,

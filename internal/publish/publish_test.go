@@ -715,3 +715,45 @@ func TestLostLease(t *testing.T) {
 		t.Errorf("latest %s history %d, want b's %s with 2 versions", m.Version, len(m.History), other.Version)
 	}
 }
+
+// A caller-given content hash decides idempotency (the files may differ,
+// e.g. by a version id embedded in Parquet metadata), and a caller-given
+// version id is used as is but never overwrites a published version.
+func TestCallerHashAndVersion(t *testing.T) {
+	pub, priv := memstore.New(), memstore.New()
+	clk := newClock()
+	p := &publish.Publisher{Public: pub, Private: priv, Now: clk.Now}
+	in := input(t, "d", "run 1 bytes")
+	in.ContentHash, in.Version = strings.Repeat("ab", 32), "20261125T120000Z-abababababab"
+	res, err := p.Publish(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Version != in.Version {
+		t.Errorf("version = %s, want the given %s", res.Version, in.Version)
+	}
+	if m := checkLatest(t, pub, "d"); m.ContentHash != in.ContentHash {
+		t.Errorf("content hash = %s", m.ContentHash)
+	}
+	clk.Tick()
+	again := input(t, "d", "run 2 bytes differ")
+	again.ContentHash, again.Version = in.ContentHash, "20261125T120100Z-abababababab"
+	res2, err := p.Publish(t.Context(), again)
+	if err != nil || !res2.Unchanged || res2.Version != in.Version {
+		t.Errorf("same content hash, other bytes: %+v, %v; want Unchanged", res2, err)
+	}
+	clk.Tick()
+	reuse := input(t, "d", "new content")
+	reuse.ContentHash, reuse.Version = strings.Repeat("cd", 32), in.Version
+	if _, err := p.Publish(t.Context(), reuse); err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Errorf("re-using a published version id: %v", err)
+	}
+	if b, err := store.ReadAll(t.Context(), pub, publish.VersionPrefix("d", in.Version)+publish.FileCSV); err != nil || !strings.Contains(string(b), "run 1 bytes") {
+		t.Errorf("published version was overwritten: %q, %v", b, err)
+	}
+	bad := input(t, "d", "x")
+	bad.Version = "../x"
+	if _, err := p.Publish(t.Context(), bad); err == nil {
+		t.Error("an invalid version id was accepted")
+	}
+}

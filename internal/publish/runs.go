@@ -25,6 +25,9 @@ const (
 	OutcomePublished Outcome = "published"
 	// OutcomeUnchanged: the content equalled the latest version's.
 	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeMetadataOnly: a dataset declared non-public got only its
+	// catalog entry.
+	OutcomeMetadataOnly Outcome = "metadata-only"
 	// OutcomeHeldBack: the classifier or validation kept the data back.
 	OutcomeHeldBack Outcome = "held-back"
 	// OutcomeFailed: the run stopped with an error.
@@ -32,18 +35,24 @@ const (
 )
 
 // RunRecord is what one pipeline run of one dataset did. Every run writes
-// one to the private store (WriteRun), whatever its outcome.
+// one to the private store (WriteRun), whatever its outcome. The JSON
+// names match the records internal/pipeline writes, so ListRuns reads both.
 type RunRecord struct {
-	Dataset    string    `json:"dataset"`
-	RunID      string    `json:"runId"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	SourceHash string    `json:"sourceHash,omitempty"`
-	Rows       int64     `json:"rows"`
-	Rejected   int64     `json:"rejected"`
+	Dataset string    `json:"dataset"`
+	RunID   string    `json:"runId"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end,omitzero"`
+	// Duration is End-Start (WriteRun fills it when End is set).
+	Duration   time.Duration `json:"duration"`
+	SourceHash string        `json:"sourceHash,omitempty"`
+	// Rows is the number of rows published (valid rows).
+	Rows     int64 `json:"rowsOut"`
+	Rejected int64 `json:"rejected"`
 	// Classification is the access decision (PUBLIC, RESTRICTED,
-	// NON_PUBLIC) with, when held back, the reason.
-	Classification string  `json:"classification,omitempty"`
+	// NON_PUBLIC).
+	Classification string `json:"access,omitempty"`
+	// Message explains a hold-back or failure for the data steward.
+	Message        string  `json:"message,omitempty"`
 	Outcome        Outcome `json:"outcome"`
 	Error          string  `json:"error,omitempty"`
 	// Version is the published (or unchanged latest) version, if any.
@@ -73,9 +82,12 @@ func WriteRun(ctx context.Context, private store.Store, r RunRecord) error {
 		return fmt.Errorf("write run record %s: run id: %w", r.Dataset, err)
 	}
 	switch r.Outcome {
-	case OutcomePublished, OutcomeUnchanged, OutcomeHeldBack, OutcomeFailed:
+	case OutcomePublished, OutcomeUnchanged, OutcomeMetadataOnly, OutcomeHeldBack, OutcomeFailed:
 	default:
 		return fmt.Errorf("write run record %s/%s: unknown outcome %q", r.Dataset, r.RunID, r.Outcome)
+	}
+	if !r.End.IsZero() {
+		r.Duration = r.End.Sub(r.Start)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {

@@ -102,3 +102,21 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 		t.Errorf("the unverified version was left behind: %v", v)
 	}
 }
+
+// ListRuns reads the records internal/pipeline writes (its Result as JSON).
+func TestListRunsPipelineRecord(t *testing.T) {
+	priv := memstore.New()
+	rec := `{"dataset":"valglokaler","runId":"20261125T030000Z-0a1b2c3d","outcome":"held-back","start":"2026-11-25T03:00:00Z",
+	"duration":1500000000,"rowsIn":10,"rowsOut":8,"rejected":2,"access":"NON_PUBLIC","message":"fødselsnummer i kolonne fnr","extract":{}}`
+	if err := priv.Put(t.Context(), publish.RunKey("valglokaler", "20261125T030000Z-0a1b2c3d"), strings.NewReader(rec), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := publish.ListRuns(t.Context(), priv, "valglokaler")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListRuns = %v, %v", runs, err)
+	}
+	r := runs[0]
+	if r.Outcome != publish.OutcomeHeldBack || r.Rows != 8 || r.Rejected != 2 || r.Classification != "NON_PUBLIC" || r.Duration != 1500*time.Millisecond || r.Message == "" {
+		t.Errorf("pipeline record read as %+v", r)
+	}
+}
