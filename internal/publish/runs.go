@@ -52,9 +52,9 @@ type RunRecord struct {
 	// NON_PUBLIC).
 	Classification string `json:"access,omitempty"`
 	// Message explains a hold-back or failure for the data steward.
-	Message        string  `json:"message,omitempty"`
-	Outcome        Outcome `json:"outcome"`
-	Error          string  `json:"error,omitempty"`
+	Message string  `json:"message,omitempty"`
+	Outcome Outcome `json:"outcome"`
+	Error   string  `json:"error,omitempty"`
 	// Version is the published (or unchanged latest) version, if any.
 	Version  string   `json:"version,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
