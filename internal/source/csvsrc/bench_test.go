@@ -43,7 +43,8 @@ func drainBench(b *testing.B, r *Reader) int64 {
 }
 
 // BenchmarkRead parses 100,000 generated rows (13.7 MB) from a stream:
-// detection plus encoding/csv. Compare BenchmarkEncodingCSV, the floor.
+// detection, parsing and the per-record checks. Compare
+// BenchmarkEncodingCSV, encoding/csv alone.
 func BenchmarkRead(b *testing.B) {
 	in := benchInput(b, 100_000)
 	b.SetBytes(int64(len(in)))
@@ -208,4 +209,40 @@ func maxRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkParsers compares the two record parsers on the same RFC 4180
+// input (doubled quotes): encoding/csv, which Open uses for it, and this
+// package's byte scanner in its strict RFC 4180 mode.
+func BenchmarkParsers(b *testing.B) {
+	in := benchInput(b, 100_000)
+	for _, p := range []struct {
+		name string
+		new  func(io.Reader) parser
+	}{
+		{"encoding-csv", func(r io.Reader) parser {
+			c := csv.NewReader(r)
+			c.Comma, c.FieldsPerRecord, c.ReuseRecord = ';', -1, true
+			return &rfcParser{r: c}
+		}},
+		{"scanner", func(r io.Reader) parser { return newEscParser(r, dialect{delim: ';', quote: '"'}) }},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				ps := p.new(bytes.NewReader(in))
+				n := 0
+				for {
+					if _, _, err := ps.next(); err != nil {
+						break
+					}
+					n++
+				}
+				if n != 100_001 {
+					b.Fatalf("%d records", n)
+				}
+			}
+		})
+	}
 }

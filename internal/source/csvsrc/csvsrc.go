@@ -16,9 +16,10 @@
 // its line number. Rows whose fields are all empty are skipped and listed
 // the same way.
 //
-// UTF-8 input is parsed without transcoding by encoding/csv; only the
-// backslash-escape dialect uses this package's own scanner. Memory does not
-// grow with the size of the input.
+// RFC 4180 files are split by encoding/csv; the backslash-escape dialect,
+// other quote characters and unquoted files by this package's byte scanner.
+// UTF-8 input is parsed without transcoding. Memory does not grow with the
+// size of the input.
 package csvsrc
 
 import (

@@ -144,3 +144,45 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsersAgree checks that this package's scanner, in its strict RFC
+// 4180 mode, reads any input exactly as encoding/csv does: the same records
+// starting on the same lines, and parse errors of the same kind on the same
+// records. Seeds are in testdata/fuzz/FuzzParsersAgree.
+func FuzzParsersAgree(f *testing.F) {
+	f.Add([]byte("a;b\n1;\"x\"\"y\nz\"\n\n2;3\r\n"), byte(';'))
+	f.Fuzz(func(t *testing.T, data []byte, delim byte) {
+		d, err := parseDelimiter(string(rune(delim)))
+		if err != nil || d >= utf8.RuneSelf || d == ' ' || d == '\r' || d == '\n' || d == '"' {
+			return
+		}
+		if !utf8.Valid(data) {
+			return // encoding/csv works on runes; the scanner only sees valid UTF-8 from the decoders
+		}
+		c := csv.NewReader(bytes.NewReader(data))
+		c.Comma = d
+		c.FieldsPerRecord = -1
+		s := newEscParser(bytes.NewReader(data), dialect{delim: d, quote: '"'})
+		for i := 0; ; i++ {
+			cf, cerr := c.Read()
+			sf, sline, serr := s.next()
+			if errors.Is(cerr, io.EOF) || errors.Is(serr, io.EOF) {
+				if !errors.Is(cerr, io.EOF) || !errors.Is(serr, io.EOF) {
+					t.Fatalf("record %d: encoding/csv %q %v, scanner %q %v", i, cf, cerr, sf, serr)
+				}
+				return
+			}
+			var cpe, spe *csv.ParseError
+			if cerr != nil || serr != nil {
+				if !errors.As(cerr, &cpe) || !errors.As(serr, &spe) || !errors.Is(spe.Err, cpe.Err) || cpe.StartLine != spe.StartLine {
+					t.Fatalf("record %d: encoding/csv error %v, scanner error %v (input %q)", i, cerr, serr, data)
+				}
+				continue
+			}
+			cline, _ := c.FieldPos(0)
+			if !reflect.DeepEqual(cf, sf) || int64(cline) != sline {
+				t.Fatalf("record %d: encoding/csv %q on line %d, scanner %q on line %d (input %q)", i, cf, cline, sf, sline, data)
+			}
+		}
+	})
+}
