@@ -21,9 +21,10 @@ type Options struct {
 	// e-mail and phone of a municipal office. National identity numbers
 	// cannot be allowed. Allowed kinds are still found and reported.
 	Allow map[string][]string
-	// Treated maps a column to the treatment already applied to it (hash,
-	// mask). Such columns hold our own output, not source values, and are
-	// not scanned.
+	// Treated maps a column to the treatment already applied to it. Hashed
+	// and masked columns hold our own output, not source values, and are
+	// not scanned; in generalised columns the header no longer describes
+	// the values, so only the values are scanned.
 	Treated map[string]string
 	// MaxExamples is the number of example line numbers kept per label
 	// (default 5).
@@ -100,7 +101,13 @@ func NewScanner(header []string, opts Options) *Scanner {
 		s.max = 5
 	}
 	for i, h := range header {
-		s.cols = append(s.cols, colState{name: h, hint: headerHints(h), treated: opts.Treated[h]})
+		c := colState{name: h, hint: headerHints(h), treated: opts.Treated[h]}
+		if c.treated != "" {
+			// The header no longer describes the values: only what the
+			// values show counts (for generalised columns).
+			c.hint = 0
+		}
+		s.cols = append(s.cols, c)
 		if opts.OrgFormColumn == "" && s.orgForm < 0 && isOrgFormHeader(h) || opts.OrgFormColumn != "" && h == opts.OrgFormColumn {
 			s.orgForm = i
 		}
@@ -238,7 +245,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if len(c.firstLines) < s.max {
 			c.firstLines = append(c.firstLines, line)
 		}
-		if c.treated != "" {
+		if c.treated == ActionHash || c.treated == ActionMask {
 			continue
 		}
 		if c.hint&hintPersonStrong != 0 {
@@ -269,7 +276,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 	}
 	if s.orgForm >= 0 && s.orgForm < len(fields) && isENK(fields[s.orgForm]) {
 		for i, f := range fields {
-			if i < len(s.cols) && s.cols[i].hint&hintENKName != 0 && strings.TrimSpace(f) != "" && s.cols[i].treated == "" {
+			if i < len(s.cols) && s.cols[i].hint&hintENKName != 0 && strings.TrimSpace(f) != "" {
 				s.cols[i].enk.add(line, s.max)
 			}
 		}
@@ -277,14 +284,14 @@ func (s *Scanner) Scan(line int64, fields []string) {
 }
 
 func (s *Scanner) count(c *colState, line int64, h *hits) {
-	any := false
+	id := false
 	for k, n := range h.ids {
 		if n > 0 {
 			c.ids[k].add(line, s.max)
-			any = true
+			id = true
 		}
 	}
-	if any {
+	if id {
 		c.idCells++
 	}
 	if h.eleven > 0 {
@@ -367,7 +374,7 @@ func (s *Scanner) label(k Kind, cnt counter, c *colState, conf Confidence, heade
 }
 
 func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
-	if c.treated != "" {
+	if c.treated == ActionHash || c.treated == ActionMask {
 		return nil, nil
 	}
 	// National identity numbers: every valid one counts (fail closed),

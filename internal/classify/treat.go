@@ -43,10 +43,12 @@ type TreatError struct {
 	Err    error
 }
 
+// Error says which line and column could not be treated.
 func (e *TreatError) Error() string {
 	return fmt.Sprintf("treat line %d column %q: %v", e.Line, e.Column, e.Err)
 }
 
+// Unwrap returns the cause, such as ErrGeneralise.
 func (e *TreatError) Unwrap() error { return e.Err }
 
 type colTreat struct {
@@ -138,12 +140,12 @@ func NewTreater(header []string, treatments map[string]datasets.Treatment, geten
 // columns.
 func (t *Treater) Header() []string { return append([]string(nil), t.header...) }
 
-// Treated maps each output column that was masked or hashed to its action,
-// for Options.Treated.
+// Treated maps each output column that was masked, hashed or generalised
+// to its action, for Options.Treated.
 func (t *Treater) Treated() map[string]string {
 	m := map[string]string{}
 	for i, c := range t.cols {
-		if c.action == ActionMask || c.action == ActionHash {
+		if c.action != "" {
 			m[t.header[i]] = c.action
 		}
 	}
@@ -151,9 +153,9 @@ func (t *Treater) Treated() map[string]string {
 }
 
 // Apply treats one record. The returned slice is reused by the next call.
-// Empty values stay empty. Fields beyond the header are dropped only if
-// the header has no treatments to apply to them; a record with fewer fields
-// than the header is padded with empty values.
+// Empty values stay empty. The output has exactly the columns of Header:
+// fields beyond the header are not part of it (source readers report
+// ragged rows), and a record with fewer fields is padded with empty values.
 func (t *Treater) Apply(line int64, fields []string) ([]string, error) {
 	for i, c := range t.cols {
 		v := ""
