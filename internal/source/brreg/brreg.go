@@ -151,8 +151,8 @@ var columns = []struct {
 
 // Options select organisations.
 type Options struct {
-	// BaseURL is the API root (default DefaultBaseURL); tests point it at
-	// a local server.
+	// BaseURL is the API root (default DefaultBaseURL; a trailing
+	// /enheter is accepted too); tests point it at a local server.
 	BaseURL string
 	// Bulk reads the bulk download instead of the paged search.
 	Bulk bool
@@ -206,7 +206,7 @@ func New(ctx context.Context, o Options) (source.Reader, error) {
 			return nil, fmt.Errorf("brreg: kommunenummer %q is not 4 digits (write it as a string with its leading zero, \"0301\")", k)
 		}
 	}
-	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	o.BaseURL = strings.TrimSuffix(strings.TrimRight(o.BaseURL, "/"), "/enheter")
 	if o.BaseURL == "" {
 		o.BaseURL = DefaultBaseURL
 	}

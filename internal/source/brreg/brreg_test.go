@@ -170,7 +170,7 @@ func TestSearch(t *testing.T) {
 	srv := newSearchServer(t)
 	defer srv.Close()
 	var waits []time.Duration
-	def := &datasets.Definition{ID: "asa-oslo", Source: datasets.Source{Type: "brreg", URL: srv.URL,
+	def := &datasets.Definition{ID: "asa-oslo", Source: datasets.Source{Type: "brreg", URL: srv.URL + "/enheter",
 		Kommunenummer: []string{"0301"}, Organisasjonsform: []string{"ASA"}, Pagination: datasets.Pagination{Size: 5}}}
 	r, err := Open(context.Background(), def, testClient(&waits))
 	if err != nil {
