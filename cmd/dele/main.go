@@ -35,6 +35,8 @@ var commands = []command{
 	{"datasets check", "check every dataset definition", cmdDatasetsCheck},
 	{"datasets list", "list registered datasets and their schedules", cmdDatasetsList},
 	{"catalog check", "check the DCAT-AP-NO catalog and print its problems", cmdCatalogCheck},
+	{"schema infer", "print the Table Schema inferred from every row of a CSV file", cmdSchemaInfer},
+	{"validate", "validate a CSV file against a Table Schema and print the report", cmdValidate},
 	{"runs", "list the recorded runs of one or all datasets, newest first", cmdRuns},
 }
 
