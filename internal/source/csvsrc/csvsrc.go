@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
 
 	"github.com/dele-opendata/dele/internal/source"
@@ -145,7 +146,11 @@ func Open(r io.Reader, o Options) (*Reader, error) {
 	br.Discard(det.bomLen)
 	var text io.Reader = br
 	if _, e, _ := encodingOf(det.Encoding); e != nil {
-		text = bufio.NewReaderSize(transform.NewReader(br, e.NewDecoder()), 64<<10)
+		var t transform.Transformer = e.NewDecoder()
+		if cm, ok := e.(*charmap.Charmap); ok && (cm == charmap.Windows1252 || cm == charmap.ISO8859_1) {
+			t = newSBCS(cm)
+		}
+		text = bufio.NewReaderSize(transform.NewReader(br, t), 64<<10)
 	}
 	rd := &Reader{
 		src:    r,

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/dele-opendata/dele/internal/source"
 )
@@ -415,4 +416,27 @@ func (c *chunked) Read(p []byte) (int, error) {
 	k := copy(p[:min(len(p), c.n)], c.b)
 	c.b = c.b[k:]
 	return k, nil
+}
+
+// TestSBCS checks the table decoder against the charmap decoders on every
+// byte value, in reads of every small size.
+func TestSBCS(t *testing.T) {
+	var all []byte
+	for range 3 {
+		for b := range 256 {
+			all = append(all, byte(b), 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i')
+		}
+	}
+	for _, cm := range []*charmap.Charmap{charmap.Windows1252, charmap.ISO8859_1} {
+		want, err := cm.NewDecoder().Bytes(all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range []int{1, 2, 3, 7, 64, 4096} {
+			got, err := io.ReadAll(transform.NewReader(&chunked{b: all, n: chunk}, newSBCS(cm)))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%v, %d-byte reads: %v, output differs: %v", cm, chunk, err, !bytes.Equal(got, want))
+			}
+		}
+	}
 }
