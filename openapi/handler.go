@@ -176,7 +176,10 @@ func exampleRow(ctx context.Context, files *parquetFiles, m *publish.Manifest) (
 func columnsOf(m *publish.Manifest) []column {
 	cols := make([]column, len(m.Schema.Fields))
 	for i, f := range m.Schema.Fields {
-		cols[i] = column{name: f.Name, typ: f.Type, kind: table.KindOf(f.Type)}
+		cols[i] = column{name: f.Name, typ: f.Type, kind: table.KindOf(f.Type), scale: -1}
+		if cols[i].kind == table.KindFloat {
+			cols[i].scale = decimalScale(f.Format)
+		}
 	}
 	return cols
 }

@@ -67,6 +67,23 @@ type column struct {
 	name string
 	typ  tableschema.Type
 	kind table.Kind
+	// scale is the scale of a number stored as a Parquet decimal
+	// (format "decimal(p,s)"), or -1.
+	scale int
+}
+
+// decimalScale returns the scale of a "decimal(p,s)" format, or -1.
+func decimalScale(format string) int {
+	f := strings.ReplaceAll(strings.ToLower(format), " ", "")
+	if !strings.HasPrefix(f, "decimal(") || !strings.HasSuffix(f, ")") {
+		return -1
+	}
+	_, sc, ok := strings.Cut(f[len("decimal("):len(f)-1], ",")
+	n, err := strconv.Atoi(sc)
+	if !ok || err != nil || n < 0 || n > 38 {
+		return -1
+	}
+	return n
 }
 
 // filter is one parsed filter parameter.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -97,7 +99,7 @@ func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page,
 			readLeaves = append(readLeaves, leaf[i])
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 8 << 10}, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("open parquet: %w", err)
 	}
@@ -209,7 +211,20 @@ func columnStats(rgmd *metadata.RowGroupMetaData, leaf int, c column) (groupStat
 	switch s := st.(type) {
 	case *metadata.Int64Statistics:
 		g.min, g.max = value{i: s.Min()}, value{i: s.Max()}
+		if c.kind == table.KindFloat { // a decimal: unscaled integers
+			if c.scale < 0 {
+				return groupStats{}, nil
+			}
+			g.min, g.max = value{f: decimalFloat(s.Min(), c.scale)}, value{f: decimalFloat(s.Max(), c.scale)}
+		}
 	case *metadata.Int32Statistics:
+		if c.kind == table.KindFloat {
+			if c.scale < 0 {
+				return groupStats{}, nil
+			}
+			g.min, g.max = value{f: decimalFloat(int64(s.Min()), c.scale)}, value{f: decimalFloat(int64(s.Max()), c.scale)}
+			break
+		}
 		g.min, g.max = value{i: int64(s.Min())}, value{i: int64(s.Max())}
 	case *metadata.Float64Statistics:
 		g.min, g.max = value{f: s.Min()}, value{f: s.Max()}
@@ -402,6 +417,26 @@ func scanGroup(ctx context.Context, fr *pqarrow.FileReader, rg int, first int64,
 	return nil
 }
 
+// decimalFloat returns the float64 nearest to unscaled × 10^-scale, the
+// same value strconv.ParseFloat gives for its decimal text, so filters
+// and JSON output agree exactly with the published CSV.
+func decimalFloat(unscaled int64, scale int) float64 {
+	s := strconv.FormatInt(unscaled, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if scale > 0 {
+		for len(s) <= scale {
+			s = "0" + s
+		}
+		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
 // getter returns a function reading row i of arr as a value of column c.
 func getter(arr arrow.Array, c column) (func(int) value, error) {
 	switch a := arr.(type) {
@@ -456,6 +491,14 @@ func getter(arr arrow.Array, c column) (func(int) value, error) {
 				return value{null: true}
 			}
 			return value{i: int64(a.Value(i)) * mul / div}
+		}, nil
+	case *array.Decimal128:
+		scale := a.DataType().(*arrow.Decimal128Type).Scale
+		return func(i int) value {
+			if a.IsNull(i) {
+				return value{null: true}
+			}
+			return value{f: decimalFloat(int64(a.Value(i).LowBits()), int(scale))}
 		}, nil
 	case *array.String:
 		return func(i int) value {

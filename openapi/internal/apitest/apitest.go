@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +27,10 @@ import (
 
 	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/config"
+	"github.com/dele-opendata/dele/internal/convert"
 	"github.com/dele-opendata/dele/internal/publish"
 	"github.com/dele-opendata/dele/internal/store"
+	"github.com/dele-opendata/dele/internal/table"
 	"github.com/dele-opendata/dele/internal/tableschema"
 )
 
@@ -210,11 +213,80 @@ func WriteParquet(w io.Writer, sch *tableschema.Schema, n, groupRows int, row Ro
 	return nil
 }
 
+// WriteConvertParquet writes n rows with internal/convert's ParquetWriter,
+// the writer the publish stage uses (row groups of convert.RowGroupRows).
+func WriteConvertParquet(w io.Writer, id, version string, sch *tableschema.Schema, n int, row Row) error {
+	pw, err := convert.NewParquetWriter(w, sch, convert.Metadata{DatasetID: id, Version: version})
+	if err != nil {
+		return err
+	}
+	const batchRows = 32 << 10
+	b := table.NewBatch(sch, batchRows)
+	flush := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		err := pw.Write(b)
+		b.Reset()
+		return err
+	}
+	for i := 0; i < n; i++ {
+		for c, f := range sch.Fields {
+			col := &b.Columns[c]
+			v := row(i, f.Name)
+			col.Valid = append(col.Valid, v != nil)
+			switch table.KindOf(f.Type) {
+			case table.KindInt:
+				x, _ := v.(int64)
+				col.Ints = append(col.Ints, x)
+			case table.KindDate:
+				var x int64
+				if t, ok := v.(time.Time); ok {
+					x = t.Unix() / 86400
+				}
+				col.Ints = append(col.Ints, x)
+			case table.KindDateTime:
+				var x int64
+				if t, ok := v.(time.Time); ok {
+					x = t.UnixMicro()
+				}
+				col.Ints = append(col.Ints, x)
+			case table.KindFloat:
+				x, _ := v.(float64)
+				col.Floats = append(col.Floats, x)
+			case table.KindBool:
+				x, _ := v.(bool)
+				col.Bools = append(col.Bools, x)
+			default:
+				x, _ := v.(string)
+				col.Strings = append(col.Strings, x)
+			}
+		}
+		b.Lines = append(b.Lines, int64(i+2))
+		if b.Len() == batchRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
 // Publish writes a version of a dataset to st the way the publish stage
-// lays it out: data.parquet, manifest.json and latest.json.
+// lays it out: data.parquet, manifest.json and latest.json. With
+// groupRows > 0 the Parquet file is written with pqarrow in row groups of
+// that many rows (small groups exercise pruning); otherwise with
+// internal/convert, exactly as published.
 func Publish(ctx context.Context, st store.Store, id, version string, sch *tableschema.Schema, n, groupRows int, row Row, published time.Time) (*publish.Manifest, error) {
 	var buf bytes.Buffer
-	if err := WriteParquet(&buf, sch, n, groupRows, row); err != nil {
+	write := func() error { return WriteParquet(&buf, sch, n, groupRows, row) }
+	if groupRows <= 0 {
+		write = func() error { return WriteConvertParquet(&buf, id, version, sch, n, row) }
+	}
+	if err := write(); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
@@ -296,7 +368,9 @@ func TilskuddRow(i int, col string) any {
 		if i%13 == 3 {
 			return nil
 		}
-		return float64(h%2000000)/100 - 500
+		// Whole øre, as the value a decimal(12,2) column holds.
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(h%2000000)/100-500, 'f', 2, 64), 64)
+		return f
 	case "vedtatt":
 		if i%19 == 4 {
 			return nil
