@@ -88,20 +88,20 @@ func TestCellDetectors(t *testing.T) {
 		in   string
 		want hits
 	}{
-		{fnr, hits{ids: [4]int{1}, eleven: 1}},
+		{fnr, hits{ids: [4]int{1}, eleven: 1, bare11: 1}},
 		{fnr[:6] + " " + fnr[6:], hits{ids: [4]int{1}, eleven: 1}},
 		{fnr[:6] + "-" + fnr[6:], hits{ids: [4]int{1}, eleven: 1}},
 		{"108021-6000", hits{}}, // Stavanger key with a hyphen
-		{"Gjelder " + fnr + ", se sak.", hits{ids: [4]int{1}, eleven: 1}},
-		{"x" + fnr, hits{}},                                       // glued to a letter
-		{fnr + "5", hits{}},                                       // 12 digits
-		{"1" + fnr[:10] + ",5", hits{}},                           // a decimal number
-		{"0" + fnr, hits{}},                                       // 12 digits
-		{"2121102383000", hits{}},                                 // 13-digit key
+		{"Gjelder " + fnr + ", se sak.", hits{ids: [4]int{1}, eleven: 1, bare11: 1}},
+		{"x" + fnr, hits{}},             // glued to a letter
+		{fnr + "5", hits{}},             // 12 digits
+		{"1" + fnr[:10] + ",5", hits{}}, // a decimal number
+		{"0" + fnr, hits{}},             // 12 digits
+		{"2121102383000", hits{}},       // 13-digit key
 		{dotted[:12] + string('0'+(dotted[12]-'0'+1)%10), hits{}}, // control digit wrong
 		{dotted, hits{bankFmt: 1}},
 		{"Konto " + strings.ReplaceAll(dotted, ".", " ") + " brukes", hits{bankFmt: 1}},
-		{acc, hits{eleven: 1, bankBare: true}},
+		{acc, hits{eleven: 1, bare11: 1, bankBare: true}},
 		{"post@kommune.no", hits{email: 1}},
 		{"Skriv til a.b-c@sub.example.com eller x@y.no.", hits{email: 2}},
 		{"@EigersundK #EkValg", hits{}},
@@ -247,6 +247,9 @@ func TestHeaderAndRows(t *testing.T) {
 	}
 	if len(r.Notes) == 0 {
 		t.Error("no note about the extra field")
+	}
+	if txt := Decide(datasets.AccessPublic, r).Text("en"); !strings.Contains(txt, "more fields than the header") {
+		t.Errorf("note missing from the text report:\n%s", txt)
 	}
 }
 

@@ -43,6 +43,10 @@ type Decision struct {
 	// (English); MessageNB says the same in bokmål.
 	Message   string `json:"message"`
 	MessageNB string `json:"messageNb"`
+	// Notes are what the scanner saw but did not label (numbers that pass
+	// a check at the rate chance gives, bare 8-digit numbers …), so a
+	// steward can judge them; in English.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Blocking returns the findings that stop publication.
@@ -112,8 +116,11 @@ func kindList() string {
 //     findings are reported.
 //   - Anything else (empty, misspelt): treated as NON_PUBLIC, not published.
 func Decide(declaredAccess string, r Result) Decision {
-	d := Decision{Declared: declaredAccess, Rows: r.Rows}
+	d := Decision{Declared: declaredAccess, Rows: r.Rows, Notes: append([]string(nil), r.Notes...)}
 	for _, c := range r.Columns {
+		for _, n := range c.Notes {
+			d.Notes = append(d.Notes, fmt.Sprintf("column %q: %s", c.Name, n))
+		}
 		for _, l := range c.Labels {
 			f := Finding{
 				Column: c.Name, Kind: l.Kind, Personal: l.Personal, Confidence: l.Confidence,
@@ -260,9 +267,9 @@ func (d Decision) Text(lang string) string {
 	}
 	if len(d.Findings) == 0 {
 		fmt.Fprintf(&b, "%s\n", t("Findings: none.", "Funn: ingen."))
-		return b.String()
+	} else {
+		fmt.Fprintf(&b, "%s\n", t("Findings (line numbers of examples, never values):", "Funn (linjenumre til eksempler, aldri verdier):"))
 	}
-	fmt.Fprintf(&b, "%s\n", t("Findings (line numbers of examples, never values):", "Funn (linjenumre til eksempler, aldri verdier):"))
 	for _, f := range d.Findings {
 		status := t("info", "info")
 		switch {
@@ -285,6 +292,12 @@ func (d Decision) Text(lang string) string {
 			fmt.Fprintf(&b, ", %s %s", t("lines", "linjer"), strings.Join(ls, ", "))
 		}
 		fmt.Fprintf(&b, " [%s]\n", status)
+	}
+	if len(d.Notes) > 0 {
+		fmt.Fprintf(&b, "%s\n", t("Notes (seen, not labelled):", "Merknader (sett, ikke merket; på engelsk):"))
+		for _, n := range d.Notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
 	}
 	return b.String()
 }

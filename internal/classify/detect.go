@@ -139,6 +139,7 @@ func validOrgNr(d []byte) bool {
 type hits struct {
 	ids      [4]int // fodselsnummer, dnummer, hnummer, synthetic
 	eleven   int    // 11-digit numbers (bare or 6+5), valid or not
+	bare11   int    // 11-digit numbers written without separators
 	bankFmt  int    // formatted account numbers 1234.56.78903 / 1234 56 78903
 	bankBare bool   // the whole cell is 11 digits with a valid account control digit (and no valid id)
 	phone    int    // +47/0047 or grouped 8-digit phone numbers, or after a phone keyword
@@ -333,6 +334,7 @@ func scanDigits(s string, h *hits) {
 		case 11:
 			if rightOK(s, j) {
 				h.eleven++
+				h.bare11++
 				copy(buf[:], s[i:j])
 				if k := idKind(buf[:]); k != "" {
 					h.addID(k, buf[:])

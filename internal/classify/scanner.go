@@ -64,6 +64,7 @@ type colState struct {
 	ids       [4]counter
 	idCells   int64 // cells with a valid id of any kind
 	eleven    int64 // cells with an 11-digit number
+	bare11    int64 // cells with an 11-digit number without separators
 	bankFmt   counter
 	bankBare  counter
 	phone     counter
@@ -297,6 +298,9 @@ func (s *Scanner) count(c *colState, line int64, h *hits) {
 	if h.eleven > 0 {
 		c.eleven++
 	}
+	if h.bare11 > 0 {
+		c.bare11++
+	}
 	if h.bankFmt > 0 {
 		c.bankFmt.add(line, s.max)
 	}
@@ -381,7 +385,8 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 	// except in a column of numeric keys where the 11-digit values
 	// validate at the rate chance gives (accounting keys of 10–15 digits,
 	// of which a few per cent pass both control digits and the date test).
-	if c.idCells > 0 && c.eleven >= 20 && c.idCells*10 < c.eleven {
+	ids, idCells := c.ids, c.idCells
+	if c.idCells > 0 && c.eleven >= 20 && c.idCells*10 < c.eleven && c.hint&hintID == 0 {
 		var ex []string
 		for _, cnt := range c.ids {
 			for _, l := range cnt.ex {
@@ -389,21 +394,19 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 			}
 		}
 		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the fødselsnummer checks (lines %s): under 10%%, the rate of chance matches among keys; not labelled as identity numbers", c.idCells, c.eleven, strings.Join(ex, ", ")))
-		c = &colState{name: c.name, hint: c.hint, nonEmpty: c.nonEmpty, firstLines: c.firstLines, bankFmt: c.bankFmt, bankBare: c.bankBare,
-			phone: c.phone, phoneBare: c.phoneBare, email: c.email, ip: c.ip, orgnr: c.orgnr, nameWhole: c.nameWhole,
-			nameText: c.nameText, addrName: c.addrName, address: c.address, enk: c.enk}
+		ids, idCells = [4]counter{}, 0
 	}
-	for k, cnt := range c.ids {
+	for k, cnt := range ids {
 		if cnt.n == 0 {
 			continue
 		}
 		conf := Medium
-		if c.hint&hintID != 0 || share(c.idCells, c.nonEmpty) >= 0.5 {
+		if c.hint&hintID != 0 || share(idCells, c.nonEmpty) >= 0.5 {
 			conf = High
 		}
 		reason := "11-digit numbers with valid control digits and a plausible birth date"
-		if c.eleven > c.idCells {
-			reason += fmt.Sprintf(" (%d of %d cells with 11-digit numbers)", c.idCells, c.eleven)
+		if c.eleven > idCells {
+			reason += fmt.Sprintf(" (%d of %d cells with 11-digit numbers)", idCells, c.eleven)
 		}
 		ls = append(ls, s.label(idKinds[k], cnt, c, conf, c.hint&hintID != 0, reason))
 	}
@@ -423,7 +426,7 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 		}
 		ls = append(ls, s.label(KindBankAccount, c.bankBare, c, conf, c.hint&hintBank != 0, "11-digit values with a valid account control digit"))
 	case c.bankBare.n > 0:
-		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the bank-account control digit (about the 1 in 11 expected by chance); not labelled: under 90%% of the column and the header does not name an account", c.bankBare.n, c.eleven))
+		notes = append(notes, fmt.Sprintf("%d of %d cells with bare 11-digit numbers pass the bank-account control digit (about the 1 in 11 expected by chance); not labelled: under 90%% of the column and the header does not name an account", c.bankBare.n, c.bare11))
 	}
 	// E-mail.
 	if c.email.n > 0 {
