@@ -174,6 +174,11 @@ func TestNames(t *testing.T) {
 			t.Errorf("textNames(%q) = %d, want %d", in, got, want)
 		}
 	}
+	// through the scanner, with padding: whole-value names, not free text
+	r := scanRows([]string{"kontakt"}, Options{}, []string{" Kari Nordmann"}, []string{"Hansen, Ola "})
+	if got := labels(r)["kontakt"][KindPersonName]; got.Matches != 2 || got.Confidence != High {
+		t.Errorf("padded names: %+v", got)
+	}
 }
 
 // labels returns column → kind → label of a result.

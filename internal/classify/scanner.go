@@ -259,7 +259,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		}
 		space := strings.IndexByte(f, ' ') > 0
 		// names and addresses need a space
-		if space && mayBeUpper(f[0]) && wholeName(f) {
+		if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
 			c.nameWhole.add(line, s.max)
 			rowName = true
 		} else if space && len(f) >= 8 && textNames(f) > 0 {
