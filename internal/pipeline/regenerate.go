@@ -58,7 +58,7 @@ func Regenerate(ctx context.Context, env *Env, defs []*datasets.Definition) erro
 		return err
 	}
 
-	pages, err := portal.Build(env.Config, pentries)
+	pages, err := portal.Build(ctx, env.Config, env.Public, pentries)
 	if err != nil {
 		return err
 	}
