@@ -257,7 +257,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if h.any() || h.orgnr > 0 || h.eleven > 0 {
 			s.count(c, line, &h)
 		}
-		space := strings.IndexByte(f, ' ') > 0
+		space := strings.IndexByte(f, ' ') >= 0
 		// names and addresses need a space
 		if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
 			c.nameWhole.add(line, s.max)
