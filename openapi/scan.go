@@ -3,20 +3,16 @@ package openapi
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/metadata"
-	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/apache/arrow/go/v15/parquet/schema"
 
 	"github.com/dele-opendata/dele/internal/table"
 )
@@ -81,28 +77,6 @@ func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page,
 			return nil, fmt.Errorf("parquet file has no column %q", c.name)
 		}
 	}
-	// Columns to read: filters, sort keys, output.
-	need := map[int]bool{}
-	for _, f := range q.filters {
-		need[f.col] = true
-	}
-	for _, s := range q.sort {
-		need[s.col] = true
-	}
-	for _, c := range q.sel {
-		need[c] = true
-	}
-	var readCols, readLeaves []int
-	for i := range cols {
-		if need[i] {
-			readCols = append(readCols, i)
-			readLeaves = append(readLeaves, leaf[i])
-		}
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 8 << 10}, memory.DefaultAllocator)
-	if err != nil {
-		return nil, fmt.Errorf("open parquet: %w", err)
-	}
 	less := orderLess(q, cols)
 	h := &hitHeap{less: less}
 	want := q.limit + 1
@@ -160,7 +134,7 @@ func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page,
 			continue
 		}
 		res.scanned++
-		if err := scanGroup(ctx, fr, rg, first, readCols, readLeaves, cols, q, h, want, cur, less); err != nil {
+		if err := scanGroup(ctx, pf, rg, first, leaf, cols, q, h, want, cur, less); err != nil {
 			return nil, fmt.Errorf("row group %d: %w", rg, err)
 		}
 	}
@@ -357,53 +331,123 @@ func mayMatch(f *filter, k table.Kind, g groupStats) bool {
 	return true
 }
 
-// scanGroup reads the needed columns of one row group and offers every
-// matching row after the cursor to the heap.
-func scanGroup(ctx context.Context, fr *pqarrow.FileReader, rg int, first int64, readCols, readLeaves []int, cols []column, q *query, h *hitHeap, want int, cur *hit, less func(a, b *hit) bool) error {
-	rr, err := fr.GetRecordReader(ctx, readLeaves, []int{rg})
-	if err != nil {
-		return err
+// scanGroup offers the rows of one row group that match the filters and
+// come after the cursor to the heap. It reads the filter columns first (in
+// chunks, stopping early in row order once the page is full), then the
+// sort keys of the matching rows only, then the output columns of the rows
+// that entered the page only, skipping the rest of each column chunk.
+func scanGroup(ctx context.Context, pf *file.Reader, rg int, first int64, leaf []int, cols []column, q *query, h *hitHeap, want int, cur *hit, less func(a, b *hit) bool) error {
+	rgr := pf.RowGroup(rg)
+	n := rgr.NumRows()
+	rowOrder := len(q.sort) == 0
+	start := int64(0)
+	if rowOrder && cur != nil && cur.pos >= first {
+		start = cur.pos - first + 1
 	}
-	defer rr.Release()
-	getters := make([]func(int) value, len(cols))
-	pos := first
-	for rr.Next() {
-		rec := rr.Record()
-		for j, ci := range readCols {
-			g, err := getter(rec.Column(j), cols[ci])
+	need := want - len(h.hits) // rows still wanted, in row order
+	// 1. Matching row indices.
+	var match []int64
+	if len(q.filters) == 0 {
+		end := n
+		if rowOrder {
+			end = min(n, start+int64(need))
+		}
+		for i := start; i < end; i++ {
+			match = append(match, i)
+		}
+	} else {
+		byCol := map[int][]*filter{}
+		var fcols []int
+		for i := range q.filters {
+			f := &q.filters[i]
+			if byCol[f.col] == nil {
+				fcols = append(fcols, f.col)
+			}
+			byCol[f.col] = append(byCol[f.col], f)
+		}
+		readers := make([]*colReader, len(fcols))
+		for j, ci := range fcols {
+			r, err := newColReader(rgr, leaf[ci], cols[ci])
 			if err != nil {
 				return err
 			}
-			getters[ci] = g
+			if err := r.skip(start); err != nil {
+				return err
+			}
+			readers[j] = r
 		}
-		n := int(rec.NumRows())
-	rows:
-		for r := 0; r < n; r, pos = r+1, pos+1 {
-			for i := range q.filters {
-				f := &q.filters[i]
-				if !f.match(cols[f.col].kind, getters[f.col](r)) {
-					continue rows
+		const chunk = 8 << 10
+		ok := make([]bool, chunk)
+		for s := start; s < n; s += chunk {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m := int(min(chunk, n-s))
+			for i := range m {
+				ok[i] = true
+			}
+			for j, ci := range fcols {
+				k := cols[ci].kind
+				fs := byCol[ci]
+				i := 0
+				err := readers[j].read(m, func(v value) {
+					if ok[i] {
+						for _, f := range fs {
+							if !f.match(k, v) {
+								ok[i] = false
+								break
+							}
+						}
+					}
+					i++
+				})
+				if err != nil {
+					return err
 				}
 			}
-			cand := hit{pos: pos}
-			if len(q.sort) > 0 {
-				cand.keys = make([]value, len(q.sort))
-				for i, sk := range q.sort {
-					cand.keys[i] = getters[sk.col](r)
+			for i := range m {
+				if ok[i] {
+					match = append(match, s+int64(i))
 				}
 			}
+			if rowOrder && len(match) >= need {
+				break
+			}
+		}
+	}
+	if len(match) == 0 {
+		return nil
+	}
+	// 2. Offer the matches to the heap.
+	if rowOrder {
+		if len(match) > need {
+			match = match[:need]
+		}
+		for _, i := range match {
+			heap.Push(h, hit{pos: first + i})
+		}
+	} else {
+		keys := make([][]value, len(match))
+		for k := range keys {
+			keys[k] = make([]value, len(q.sort))
+		}
+		for j, sk := range q.sort {
+			r, err := newColReader(rgr, leaf[sk.col], cols[sk.col])
+			if err != nil {
+				return err
+			}
+			k := 0
+			if err := r.readAt(match, func(v value) { keys[k][j] = v; k++ }); err != nil {
+				return err
+			}
+		}
+		for k, i := range match {
+			cand := hit{pos: first + i, keys: keys[k]}
 			if cur != nil && !less(cur, &cand) {
 				continue
 			}
 			if len(h.hits) >= want && !less(&cand, &h.hits[0]) {
-				if len(q.sort) == 0 {
-					return nil
-				}
 				continue
-			}
-			cand.out = make([]value, len(q.sel))
-			for i, c := range q.sel {
-				cand.out[i] = getters[c](r)
 			}
 			heap.Push(h, cand)
 			if len(h.hits) > want {
@@ -411,8 +455,210 @@ func scanGroup(ctx context.Context, fr *pqarrow.FileReader, rg int, first int64,
 			}
 		}
 	}
-	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	// 3. Output columns of this group's rows that are in the page.
+	var slots []int
+	for i := range h.hits {
+		if hp := h.hits[i].pos; h.hits[i].out == nil && hp >= first && hp < first+n {
+			slots = append(slots, i)
+		}
+	}
+	if len(slots) == 0 {
+		return nil
+	}
+	sort.Slice(slots, func(a, b int) bool { return h.hits[slots[a]].pos < h.hits[slots[b]].pos })
+	idx := make([]int64, len(slots))
+	for k, sl := range slots {
+		idx[k] = h.hits[sl].pos - first
+		h.hits[sl].out = make([]value, len(q.sel))
+	}
+	for j, ci := range q.sel {
+		r, err := newColReader(rgr, leaf[ci], cols[ci])
+		if err != nil {
+			return err
+		}
+		k := 0
+		if err := r.readAt(idx, func(v value) { h.hits[slots[k]].out[j] = v; k++ }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// colReader reads the values of one column chunk in row order.
+type colReader struct {
+	ccr    file.ColumnChunkReader
+	c      column
+	maxDef int16
+	// conversion of stored values: timestamps to µs, decimals to float.
+	mul, div int64
+	scale    int
+	pos      int64
+
+	def   []int16
+	i64   []int64
+	i32   []int32
+	f64   []float64
+	bools []bool
+	ba    []parquet.ByteArray
+}
+
+const readBatch = 4096
+
+func newColReader(rgr *file.RowGroupReader, leaf int, c column) (*colReader, error) {
+	ccr, err := rgr.Column(leaf)
+	if err != nil {
+		return nil, fmt.Errorf("column %s: %w", c.name, err)
+	}
+	d := ccr.Descriptor()
+	r := &colReader{ccr: ccr, c: c, maxDef: d.MaxDefinitionLevel(), mul: 1, div: 1, scale: -1, def: make([]int16, readBatch)}
+	switch lt := d.LogicalType().(type) {
+	case *schema.TimestampLogicalType:
+		switch lt.TimeUnit() {
+		case schema.TimeUnitMillis:
+			r.mul = 1000
+		case schema.TimeUnitNanos:
+			r.div = 1000
+		}
+	case *schema.DecimalLogicalType:
+		r.scale = int(lt.Scale())
+	case schema.DecimalLogicalType:
+		r.scale = int(lt.Scale())
+	}
+	switch ccr.(type) {
+	case *file.Int64ColumnChunkReader:
+		r.i64 = make([]int64, readBatch)
+	case *file.Int32ColumnChunkReader:
+		r.i32 = make([]int32, readBatch)
+	case *file.Float64ColumnChunkReader:
+		r.f64 = make([]float64, readBatch)
+	case *file.BooleanColumnChunkReader:
+		r.bools = make([]bool, readBatch)
+	case *file.ByteArrayColumnChunkReader:
+		r.ba = make([]parquet.ByteArray, readBatch)
+	default:
+		return nil, fmt.Errorf("column %s: unsupported Parquet type %s", c.name, d.PhysicalType())
+	}
+	if (c.kind == table.KindFloat && r.f64 == nil && r.scale < 0) ||
+		(c.kind == table.KindString && r.ba == nil) || (c.kind == table.KindBool && r.bools == nil) {
+		return nil, fmt.Errorf("column %s: Parquet type %s does not hold %s values", c.name, d.PhysicalType(), c.typ)
+	}
+	return r, nil
+}
+
+// skip skips n rows.
+func (r *colReader) skip(n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	var got int64
+	var err error
+	switch cr := r.ccr.(type) {
+	case *file.Int64ColumnChunkReader:
+		got, err = cr.Skip(n)
+	case *file.Int32ColumnChunkReader:
+		got, err = cr.Skip(n)
+	case *file.Float64ColumnChunkReader:
+		got, err = cr.Skip(n)
+	case *file.BooleanColumnChunkReader:
+		got, err = cr.Skip(n)
+	case *file.ByteArrayColumnChunkReader:
+		// Not cr.Skip: in arrow v15 it decodes byte arrays (which hold
+		// pointers) into a byte buffer, which corrupts the Go heap.
+		for got < n && err == nil {
+			var t int64
+			t, _, err = cr.ReadBatch(min(n-got, readBatch), r.ba, r.def, nil)
+			if t == 0 && err == nil {
+				break
+			}
+			got += t
+		}
+	}
+	if err == nil && got != n {
+		err = fmt.Errorf("skipped %d rows of %d", got, n)
+	}
+	if err != nil {
+		return fmt.Errorf("column %s: %w", r.c.name, err)
+	}
+	r.pos += n
+	return nil
+}
+
+// read reads the next n rows and calls fn with each value in order.
+func (r *colReader) read(n int, fn func(value)) error {
+	for n > 0 {
+		b := int64(min(n, readBatch))
+		var total int64
+		var err error
+		switch cr := r.ccr.(type) {
+		case *file.Int64ColumnChunkReader:
+			total, _, err = cr.ReadBatch(b, r.i64, r.def, nil)
+		case *file.Int32ColumnChunkReader:
+			total, _, err = cr.ReadBatch(b, r.i32, r.def, nil)
+		case *file.Float64ColumnChunkReader:
+			total, _, err = cr.ReadBatch(b, r.f64, r.def, nil)
+		case *file.BooleanColumnChunkReader:
+			total, _, err = cr.ReadBatch(b, r.bools, r.def, nil)
+		case *file.ByteArrayColumnChunkReader:
+			total, _, err = cr.ReadBatch(b, r.ba, r.def, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("column %s: %w", r.c.name, err)
+		}
+		if total == 0 {
+			return fmt.Errorf("column %s: %w after row %d", r.c.name, io.ErrUnexpectedEOF, r.pos)
+		}
+		j := 0
+		for k := range int(total) {
+			if r.maxDef > 0 && r.def[k] < r.maxDef {
+				fn(value{null: true})
+				continue
+			}
+			fn(r.value(j))
+			j++
+		}
+		r.pos += total
+		n -= int(total)
+	}
+	return nil
+}
+
+// value converts the j-th value of the last batch.
+func (r *colReader) value(j int) value {
+	switch {
+	case r.i64 != nil:
+		x := r.i64[j]
+		if r.scale >= 0 {
+			return value{f: decimalFloat(x, r.scale)}
+		}
+		return value{i: x * r.mul / r.div}
+	case r.i32 != nil:
+		if r.scale >= 0 {
+			return value{f: decimalFloat(int64(r.i32[j]), r.scale)}
+		}
+		return value{i: int64(r.i32[j])}
+	case r.f64 != nil:
+		return value{f: r.f64[j]}
+	case r.bools != nil:
+		return value{b: r.bools[j]}
+	}
+	return value{s: string(r.ba[j])}
+}
+
+// readAt reads the rows at the given ascending indices (≥ the current
+// position), skipping the others.
+func (r *colReader) readAt(idx []int64, fn func(value)) error {
+	for k := 0; k < len(idx); {
+		e := k + 1
+		for e < len(idx) && idx[e] == idx[e-1]+1 {
+			e++
+		}
+		if err := r.skip(idx[k] - r.pos); err != nil {
+			return err
+		}
+		if err := r.read(e-k, fn); err != nil {
+			return err
+		}
+		k = e
 	}
 	return nil
 }
@@ -437,83 +683,3 @@ func decimalFloat(unscaled int64, scale int) float64 {
 	return f
 }
 
-// getter returns a function reading row i of arr as a value of column c.
-func getter(arr arrow.Array, c column) (func(int) value, error) {
-	switch a := arr.(type) {
-	case *array.Int64:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{i: a.Value(i)}
-		}, nil
-	case *array.Int32:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{i: int64(a.Value(i))}
-		}, nil
-	case *array.Float64:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{f: a.Value(i)}
-		}, nil
-	case *array.Boolean:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{b: a.Value(i)}
-		}, nil
-	case *array.Date32:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{i: int64(a.Value(i))}
-		}, nil
-	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		mul, div := int64(1), int64(1)
-		switch unit {
-		case arrow.Second:
-			mul = 1e6
-		case arrow.Millisecond:
-			mul = 1e3
-		case arrow.Nanosecond:
-			div = 1e3
-		}
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{i: int64(a.Value(i)) * mul / div}
-		}, nil
-	case *array.Decimal128:
-		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{f: decimalFloat(int64(a.Value(i).LowBits()), int(scale))}
-		}, nil
-	case *array.String:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{s: a.Value(i)}
-		}, nil
-	case *array.LargeString:
-		return func(i int) value {
-			if a.IsNull(i) {
-				return value{null: true}
-			}
-			return value{s: a.Value(i)}
-		}, nil
-	}
-	return nil, fmt.Errorf("column %s: unsupported Arrow type %s", c.name, arr.DataType())
-}
