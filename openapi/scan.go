@@ -682,4 +682,3 @@ func decimalFloat(unscaled int64, scale int) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
 }
-
