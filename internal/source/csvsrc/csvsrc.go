@@ -102,10 +102,12 @@ type pendingRec struct {
 
 var _ source.Reader = (*Reader)(nil)
 
-// Open detects the format of r and positions a Reader at the first data
-// record. When r is an io.ReaderAt (a file), Open first reads it whole once
-// to collect encoding and escaping evidence and to feed o.Hash; parsing then
-// streams. Errors about the content wrap source.ErrEmpty or
+// Open detects the format of r, which must be at its start, and positions
+// a Reader at the first data record. When r is an io.ReaderAt (a file),
+// Open first reads it whole once to collect encoding and escaping evidence
+// and to feed o.Hash; parsing then streams. Detection looks at the first
+// 256 KiB; the missing-value markers in the Report are those of that
+// sample until more are seen while reading. Errors about the content wrap source.ErrEmpty or
 // source.ErrWrongFormat in a *source.Error.
 func Open(r io.Reader, o Options) (*Reader, error) {
 	fail := func(err error) (*Reader, error) {
