@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/config"
@@ -114,8 +116,25 @@ func newRunID(now time.Time) string {
 
 // fail marks r failed with err.
 func (r *Result) fail(err error) *Result {
-	r.Outcome, r.Err, r.Message = Failed, err, err.Error()
+	if !strings.Contains(err.Error(), "dataset "+r.Dataset) {
+		err = fmt.Errorf("dataset %s: %w", r.Dataset, err)
+	}
+	r.Outcome, r.Err, r.Message = Failed, err, shorten(err.Error(), 1000)
 	return r
+}
+
+// shorten cuts s to at most n bytes (on a rune boundary), saying how much
+// was left out: messages name columns, and a broken header can have
+// thousands.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf(" … (%d more bytes)", len(s)-cut)
 }
 
 // RunAll runs every definition in turn, then regenerates the catalog, the

@@ -164,6 +164,9 @@ func (b *build) run(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
+	if err := checkHeader(r.Header()); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
 	rep := r.Report()
 	// Validate with the missing-value markers the source uses; publish a
 	// schema that describes the published files, where missing is empty.
@@ -213,7 +216,7 @@ func (b *build) run(ctx context.Context) error {
 	}
 	defer w.abort()
 
-	if err := b.stream(r, treater, scanner, v, w, schema); err != nil {
+	if err := b.stream(r, len(r.Header()), len(def.Treatments) > 0, treater, scanner, v, w, schema); err != nil {
 		return err
 	}
 	if err := v.Close(); err != nil {
@@ -269,7 +272,7 @@ func (b *build) run(ctx context.Context) error {
 }
 
 // stream reads every record, treats, scans, validates and converts it.
-func (b *build) stream(r source.Reader, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) error {
+func (b *build) stream(r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) error {
 	batch := table.NewBatch(schema, batchRows)
 	for {
 		rec, err := r.Read()
@@ -280,12 +283,14 @@ func (b *build) stream(r source.Reader, treater *classify.Treater, scanner *clas
 			return fmt.Errorf("extract: %w", err)
 		}
 		b.res.RowsIn++
-		fields, err := treater.Apply(rec.Line, rec.Fields)
-		if err != nil {
-			return fmt.Errorf("classify: %w", err)
+		if treat {
+			fields, err := treater.Apply(rec.Line, rec.Fields)
+			if err != nil {
+				return fmt.Errorf("classify: %w", err)
+			}
+			rec.Fields = keepRagged(fields, rec.Fields, width)
 		}
-		rec.Fields = fields
-		scanner.Scan(rec.Line, fields)
+		scanner.Scan(rec.Line, rec.Fields)
 		v.Row(rec, batch)
 		if batch.Len() >= batchRows {
 			if err := w.write(batch); err != nil {
@@ -301,6 +306,43 @@ func (b *build) stream(r source.Reader, treater *classify.Treater, scanner *clas
 		return w.write(batch)
 	}
 	return nil
+}
+
+// Limits on a source's header: a table wider or with longer column names
+// than this is not a table a person made, and is refused.
+const (
+	MaxColumns     = 4096
+	MaxLabelLength = 1024
+)
+
+func checkHeader(h []string) error {
+	if len(h) > MaxColumns {
+		return fmt.Errorf("the source has %d columns; Dele accepts at most %d", len(h), MaxColumns)
+	}
+	for i, l := range h {
+		if len(l) > MaxLabelLength {
+			return fmt.Errorf("column %d has a name of %d bytes; Dele accepts at most %d (is the header row right?)", i+1, len(l), MaxLabelLength)
+		}
+	}
+	return nil
+}
+
+// keepRagged keeps a record's wrong width visible after treatment, which
+// pads or cuts records to the header: a short record stays short by as many
+// cells, a long one keeps its extra cells, so the validator's missing-cell
+// and extra-cell checks still reject it (into the private quarantine).
+func keepRagged(treated, raw []string, width int) []string {
+	switch n := len(raw); {
+	case n < width:
+		k := len(treated) - (width - n)
+		if k < 0 {
+			k = 0
+		}
+		return treated[:k]
+	case n > width:
+		return append(treated, raw[width:]...)
+	}
+	return treated
 }
 
 // infer reads the whole source once to infer its schema.
