@@ -777,13 +777,20 @@ func textNames(s string) int {
 // streetSuffix reports whether the word ends like a street name
 // (Gyntveien, Hansensvei, Storgata).
 func streetSuffix(w string) bool {
-	for _, suf := range streetSuffixes {
-		if len(w) > len(suf)+2 && hasSuffixFold(w, suf) {
-			return true
+	for _, list := range [2][]string{streetSuffixes, placeSuffixes} {
+		for _, suf := range list {
+			if len(w) > len(suf)+2 && hasSuffixFold(w, suf) {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// placeSuffixes end compound names of places and buildings
+// (Ericsonterminalen, Hamsunsenteret); a "name" ending so is a place.
+var placeSuffixes = []string{"terminalen", "terminal", "senteret", "senter", "skolen", "skule", "stasjon", "kirke", "kirka", "kyrkje",
+	"hallen", "huset", "museet", "museum", "parken", "sykehjem", "sjukeheim", "tunet", "gården", "garden", "bryggen", "kaien"}
 
 // hasSuffixFold is strings.HasSuffix with ASCII case folding, for a
 // lower-case suffix, without allocating.
