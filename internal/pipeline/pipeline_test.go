@@ -117,7 +117,7 @@ func TestPublishThenUnchanged(t *testing.T) {
 	if res.Outcome != Published || res.RowsIn != 3 || res.RowsOut != 3 || res.Rejected != 0 {
 		t.Fatalf("first run: %+v (%v)", res, res.Err)
 	}
-	m, err := readLatest(context.Background(), f.env.Public, d.ID)
+	m, err := publish.ReadLatest(context.Background(), f.env.Public, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestInvalidRowsAreCountedAndQuarantined(t *testing.T) {
 	if !strings.Contains(string(b), "type-error") || !strings.Contains(string(b), "mange") {
 		t.Errorf("quarantine does not hold the bad row: %s", b)
 	}
-	m, _ := readLatest(context.Background(), f.env.Public, "base")
+	m, _ := publish.ReadLatest(context.Background(), f.env.Public, "base")
 	rep, _ := m.File(publish.FileReport)
 	pub, _ := store.ReadAll(context.Background(), f.env.Public, rep.Key)
 	if strings.Contains(string(pub), "mange") {

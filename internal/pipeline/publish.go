@@ -2,112 +2,78 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/dele-opendata/dele/internal/publish"
-	"github.com/dele-opendata/dele/internal/store"
 	"github.com/dele-opendata/dele/internal/tableschema"
 )
 
-// publish publishes the files of the run as a new version.
-// TODO(publish): replace with publish.Publisher (locks, retention) when it lands.
+// lockWait is how long a run waits for another run of the same dataset to
+// finish publishing before it gives up.
+const lockWait = 2 * time.Minute
+
+// publish publishes the files of the run as a new version with
+// publish.Publisher: under a lease, verified by reading back, switching
+// latest.json last, then applying retention.
 func (b *build) publish(ctx context.Context, schema *tableschema.Schema, version, contentHash string) error {
 	res := b.res
-	if b.prev != nil && contentHash != "" && b.prev.ContentHash == contentHash {
-		res.Outcome, res.Version, res.Message = Unchanged, b.prev.Version, "content unchanged; nothing new published"
-		return nil
-	}
-	if version == "" {
-		version = newVersionID(res.Start, contentHash)
-	}
 	schemaJSON, err := schema.MarshalIndent()
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, publish.FileSchema), schemaJSON, 0o644); err != nil {
-		return err
+		return fmt.Errorf("publish: %w", err)
 	}
-	res.Report.Version = version
+	if version == "" {
+		version = publish.VersionID(res.Start, contentHash)
+	}
+	// The public report holds no source values.
 	pub := *res.Report
+	pub.Version = version
 	if pub.Validation != nil {
 		v := pub.Validation.Public()
 		pub.Validation = &v
 	}
 	repJSON, err := json.MarshalIndent(pub, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("publish: encode report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, publish.FileReport), repJSON, 0o644); err != nil {
-		return err
-	}
-	files := []outputFile{}
-	for _, f := range []outputFile{parquetFile, csvFile, csvNBFile, {publish.FileSchema, "application/schema+json"}, {publish.FileReport, "application/json"}} {
-		if _, err := os.Stat(filepath.Join(b.dir, f.name)); err == nil {
-			files = append(files, f)
-		}
-	}
-	prefix := publish.VersionPrefix(b.def.ID, version)
-	m := &publish.Manifest{Dataset: b.def.ID, Version: version, Published: res.Start, Issued: res.Start, RunID: res.RunID,
-		SourceHash: res.Extract.ContentHash, ContentHash: contentHash, Rows: res.RowsOut, Rejected: res.Rejected,
-		Access: res.Access, Schema: schema}
-	if b.prev != nil && !b.prev.Issued.IsZero() {
-		m.Issued = b.prev.Issued
-	}
-	for _, f := range files {
-		fi, err := putFile(ctx, b.env.Public, filepath.Join(b.dir, f.name), prefix+f.name, f.mediaType)
-		if err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
-		fi.Name = f.name
-		m.Files = append(m.Files, fi)
-	}
-	m.History = append([]publish.VersionSummary{{Version: version, Published: res.Start, Rows: res.RowsOut}}, prevHistory(b.prev)...)
-	mj, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := b.env.Public.Put(ctx, prefix+publish.FileManifest, bytesReader(mj), store.PutOptions{ContentType: "application/json", SHA256: sha256Hex(mj)}); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	if err := b.env.Public.Put(ctx, publish.LatestKey(b.def.ID), bytesReader(mj), store.PutOptions{ContentType: "application/json", CacheControl: "no-cache", SHA256: sha256Hex(mj)}); err != nil {
-		return fmt.Errorf("publish: switch latest: %w", err)
+	var files []publish.File
+	for _, name := range []string{publish.FileParquet, publish.FileCSV, publish.FileCSVNB, publish.FileSchema, publish.FileReport} {
+		p := filepath.Join(b.dir, name)
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, publish.File{Name: name, Path: p})
+		}
 	}
-	res.Outcome, res.Version, res.Files = Published, version, m.Files
-	return nil
-}
-
-func prevHistory(m *publish.Manifest) []publish.VersionSummary {
-	if m == nil {
+	keep := b.def.Retention
+	if keep == 0 && b.env.Config != nil {
+		keep = b.env.Config.Retention
+	}
+	p := &publish.Publisher{Public: b.env.Public, Private: b.env.Private, Keep: keep, LockWait: lockWait, Owner: res.RunID, Now: b.env.now}
+	out, err := p.Publish(ctx, publish.Input{
+		Dataset: b.def.ID, RunID: res.RunID, SourceHash: res.Extract.ContentHash,
+		Rows: res.RowsOut, Rejected: res.Rejected, Access: res.Access, Schema: schema,
+		Files: files, ContentHash: contentHash, Version: version,
+	})
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	for _, w := range out.Warnings {
+		b.env.log().Warn("publish", "dataset", b.def.ID, "warning", w)
+	}
+	res.Version = out.Version
+	if out.Unchanged {
+		res.Outcome, res.Message = Unchanged, "content unchanged; nothing new published"
 		return nil
 	}
-	if len(m.History) > 0 {
-		return m.History
-	}
-	return []publish.VersionSummary{{Version: m.Version, Published: m.Published, Rows: m.Rows}}
-}
-
-func putFile(ctx context.Context, st store.Store, file, key, mediaType string) (publish.FileInfo, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return publish.FileInfo{}, err
-	}
-	defer f.Close()
-	h256, h1 := sha256.New(), sha1.New()
-	n, err := io.Copy(io.MultiWriter(h256, h1), f)
-	if err != nil {
-		return publish.FileInfo{}, err
-	}
-	fi := publish.FileInfo{Key: key, MediaType: mediaType, Size: n, SHA256: hex.EncodeToString(h256.Sum(nil)), SHA1: hex.EncodeToString(h1.Sum(nil))}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fi, err
-	}
-	err = st.Put(ctx, key, f, store.PutOptions{ContentType: mediaType, CacheControl: "public, max-age=31536000, immutable", SHA256: fi.SHA256})
-	return fi, err
+	res.Outcome, res.Files = Published, out.Manifest.Files
+	res.Report.Version = out.Version
+	return nil
 }

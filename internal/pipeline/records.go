@@ -2,28 +2,20 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
-	"github.com/dele-opendata/dele/internal/store"
+	"github.com/dele-opendata/dele/internal/publish"
 )
 
-// runRecord is what the private store keeps of every run.
-type runRecord struct {
-	*Result
-	Error string `json:"error,omitempty"`
-}
-
 // writeRunRecord stores the run's record under runs/<id>/<run>.json in the
-// private store.
+// private store, where `dele runs` lists it.
 func writeRunRecord(ctx context.Context, env *Env, res *Result) error {
-	rec := runRecord{Result: res}
+	rec := publish.RunRecord{
+		Dataset: res.Dataset, RunID: res.RunID, Start: res.Start, End: res.Start.Add(res.Duration),
+		SourceHash: res.Extract.ContentHash, Rows: res.RowsOut, Rejected: res.Rejected,
+		Classification: res.Access, Message: res.Message, Outcome: publish.Outcome(res.Outcome), Version: res.Version,
+	}
 	if res.Err != nil {
 		rec.Error = res.Err.Error()
 	}
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode run record: %w", err)
-	}
-	return env.Private.Put(ctx, "runs/"+res.Dataset+"/"+res.RunID+".json", bytesReader(b), store.PutOptions{ContentType: "application/json"})
+	return publish.WriteRun(ctx, env.Private, rec)
 }

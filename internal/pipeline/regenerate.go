@@ -9,6 +9,7 @@ import (
 	"github.com/dele-opendata/dele/catalog"
 	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/portal"
+	"github.com/dele-opendata/dele/internal/publish"
 	"github.com/dele-opendata/dele/internal/store"
 	"github.com/dele-opendata/dele/openapi"
 )
@@ -25,7 +26,7 @@ func Regenerate(ctx context.Context, env *Env, defs []*datasets.Definition) erro
 	var centries []catalog.Entry
 	var pentries []portal.Entry
 	for _, d := range defs {
-		m, err := readLatest(ctx, env.Public, d.ID)
+		m, err := publish.ReadLatest(ctx, env.Public, d.ID)
 		if errors.Is(err, store.ErrNotExist) {
 			m = nil
 		} else if err != nil {

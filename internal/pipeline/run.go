@@ -66,7 +66,7 @@ func Run(ctx context.Context, env *Env, def *datasets.Definition) *Result {
 			"rejected", res.Rejected, "version", res.Version, "duration_ms", res.Duration.Milliseconds())
 	}()
 
-	prev, err := readLatest(ctx, env.Public, def.ID)
+	prev, err := publish.ReadLatest(ctx, env.Public, def.ID)
 	if err != nil && !errors.Is(err, store.ErrNotExist) {
 		return res.fail(fmt.Errorf("read latest version: %w", err))
 	}
@@ -208,7 +208,7 @@ func (b *build) run(ctx context.Context) error {
 	contentHash := inputHash(rep.ContentHash, b.defHash)
 	version := ""
 	if contentHash != "" {
-		version = newVersionID(res.Start, contentHash)
+		version = publish.VersionID(res.Start, contentHash)
 	}
 	w, err := newWriters(b.dir, def, schema, convert.Metadata{DatasetID: def.ID, Version: version})
 	if err != nil {
