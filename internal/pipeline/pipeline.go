@@ -41,6 +41,10 @@ type Env struct {
 	Log          *slog.Logger
 	// Progress, when set, is called now and then with the rows read so far.
 	Progress func(dataset string, rows int64)
+	// Secrets resolves a postgres source.secretRef (ssm:/name,
+	// secretsmanager:name); nil (locally) makes such a definition fail.
+	// The Lambda worker sets it.
+	Secrets func(ctx context.Context, ref string) (string, error)
 }
 
 func (e *Env) now() time.Time {

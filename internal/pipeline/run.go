@@ -140,6 +140,7 @@ func (b *build) open(ctx context.Context, previous extract.State) (source.Reader
 		TempDir:    b.dir,
 		Roots:      append([]string{b.def.Dir}, b.env.AllowedRoots...),
 		Previous:   previous,
+		Secrets:    b.env.Secrets,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
