@@ -1,0 +1,239 @@
+// Package lambdafn holds what Dele's AWS Lambda functions share: their
+// configuration, read once from environment variables and validated at
+// start (Config, FromEnv), the stores and definitions built from it, the
+// SQS message the dispatcher sends and the worker reads (Message), and
+// Start, which the thin main of each function calls.
+//
+// The handlers themselves are in one package per function, so each binary
+// links only what its function needs: dispatcherfn (EventBridge schedule →
+// SQS), workerfn (SQS → pipeline.Run), catalogfn (S3 event or direct invoke
+// → catalog, OpenAPI document and portal) and apifn (API Gateway HTTP API →
+// the query API). The folder functions/ has one main per function and
+// infra/template.yaml deploys them.
+package lambdafn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/config"
+	"github.com/dele-opendata/dele/internal/store"
+	"github.com/dele-opendata/dele/internal/store/s3store"
+)
+
+// The environment variables a function reads. AWS_REGION and the AWS
+// credentials come from the Lambda runtime; the SDK also honours
+// AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM and
+// AWS_ENDPOINT_URL_SECRETS_MANAGER (tests point them at moto_server).
+const (
+	EnvPublicBucket    = "DELE_PUBLIC_BUCKET"    // bucket of published files (public store)
+	EnvPublicPrefix    = "DELE_PUBLIC_PREFIX"    // optional key prefix in it, ending in "/"
+	EnvPrivateBucket   = "DELE_PRIVATE_BUCKET"   // bucket of run records, quarantine, locks, state
+	EnvPrivatePrefix   = "DELE_PRIVATE_PREFIX"   // optional key prefix in it, ending in "/"
+	EnvQueueURL        = "DELE_QUEUE_URL"        // SQS queue of dataset runs (dispatcher)
+	EnvDefinitions     = "DELE_DEFINITIONS"      // folder of definitions (default $LAMBDA_TASK_ROOT/datasets)
+	EnvConfigFile      = "DELE_CONFIG"           // installation settings (default $LAMBDA_TASK_ROOT/dele.yaml)
+	EnvS3Endpoint      = "DELE_S3_ENDPOINT"      // S3-compatible endpoint (tests); empty: Amazon S3
+	EnvS3PathStyle     = "DELE_S3_PATH_STYLE"    // "1" or "true": path-style addressing
+	EnvSSE             = "DELE_SSE"              // "", AES256 or aws:kms
+	EnvKMSKeyID        = "DELE_KMS_KEY_ID"       // KMS key for aws:kms
+	EnvSecrets         = "DELE_SECRETS"          // NAME=ssm:/param,NAME2=secretsmanager:id — see ParseSecretRefs
+	EnvTempDir         = "DELE_TEMP_DIR"         // scratch folder (default os.TempDir(), /tmp in Lambda)
+	EnvCatalogDebounce = "DELE_CATALOG_DEBOUNCE" // wait before regenerating, e.g. 20s (catalog)
+	EnvAPIPrefix       = "DELE_API_PREFIX"       // path the API is routed under (default /api)
+	EnvLogLevel        = "DELE_LOG_LEVEL"        // debug, info (default), warn, error
+)
+
+// Config is the configuration of a Dele Lambda function. Every function
+// gets the same struct; each checks the fields it needs (Require).
+type Config struct {
+	PublicBucket, PublicPrefix   string
+	PrivateBucket, PrivatePrefix string
+	QueueURL                     string
+	// Definitions is the folder of dataset definitions, bundled into the
+	// function's zip next to bootstrap.
+	Definitions string
+	// ConfigFile is the installation's dele.yaml, bundled likewise;
+	// DELE_BASE_URL and DELE_API_URL override it.
+	ConfigFile  string
+	S3Endpoint  string
+	S3PathStyle bool
+	SSE         string
+	KMSKeyID    string
+	// Secrets maps environment variable names that definitions use
+	// (source.connectionEnv, treatments' keyEnv) to secret references.
+	Secrets         map[string]string
+	TempDir         string
+	CatalogDebounce time.Duration
+	APIPrefix       string
+	LogLevel        slog.Level
+}
+
+// FromEnv reads the configuration from environment variables (getenv is
+// os.Getenv in a function). It reports every malformed value at once.
+func FromEnv(getenv func(string) string) (*Config, error) {
+	root := getenv("LAMBDA_TASK_ROOT")
+	c := &Config{
+		PublicBucket:  getenv(EnvPublicBucket),
+		PublicPrefix:  getenv(EnvPublicPrefix),
+		PrivateBucket: getenv(EnvPrivateBucket),
+		PrivatePrefix: getenv(EnvPrivatePrefix),
+		QueueURL:      getenv(EnvQueueURL),
+		Definitions:   or(getenv(EnvDefinitions), filepath.Join(root, "datasets")),
+		ConfigFile:    or(getenv(EnvConfigFile), filepath.Join(root, "dele.yaml")),
+		S3Endpoint:    getenv(EnvS3Endpoint),
+		SSE:           getenv(EnvSSE),
+		KMSKeyID:      getenv(EnvKMSKeyID),
+		TempDir:       or(getenv(EnvTempDir), os.TempDir()),
+		APIPrefix:     or(getenv(EnvAPIPrefix), "/api"),
+	}
+	var errs []error
+	if v := getenv(EnvS3PathStyle); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", EnvS3PathStyle, v))
+		}
+		c.S3PathStyle = b
+	}
+	for _, p := range []struct{ name, v string }{{EnvPublicPrefix, c.PublicPrefix}, {EnvPrivatePrefix, c.PrivatePrefix}} {
+		if p.v != "" {
+			if err := store.CheckKey(strings.TrimSuffix(p.v, "/")); err != nil || !strings.HasSuffix(p.v, "/") {
+				errs = append(errs, fmt.Errorf("%s=%q: want a clean key prefix ending in a slash, e.g. public/", p.name, p.v))
+			}
+		}
+	}
+	if c.PublicBucket != "" && c.PublicBucket == c.PrivateBucket && c.PublicPrefix == c.PrivatePrefix {
+		errs = append(errs, fmt.Errorf("%s and %s name the same bucket: give them different buckets or different prefixes", EnvPublicBucket, EnvPrivateBucket))
+	}
+	switch c.SSE {
+	case "", "AES256", "aws:kms":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: want AES256 or aws:kms", EnvSSE, c.SSE))
+	}
+	refs, err := ParseSecretRefs(getenv(EnvSecrets))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Secrets = refs
+	if v := getenv(EnvCatalogDebounce); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration between 0s and 5m, e.g. 20s", EnvCatalogDebounce, v))
+		}
+		c.CatalogDebounce = d
+	}
+	if !strings.HasPrefix(c.APIPrefix, "/") {
+		errs = append(errs, fmt.Errorf("%s=%q: want a path such as /api", EnvAPIPrefix, c.APIPrefix))
+	}
+	if v := getenv(EnvLogLevel); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// Need names the settings a function requires.
+type Need int
+
+// The settings Require can check.
+const (
+	NeedPublic Need = 1 << iota
+	NeedPrivate
+	NeedQueue
+)
+
+// Require reports the environment variables a function needs that are
+// unset.
+func (c *Config) Require(n Need) error {
+	var missing []string
+	if n&NeedPublic != 0 && c.PublicBucket == "" {
+		missing = append(missing, EnvPublicBucket)
+	}
+	if n&NeedPrivate != 0 && c.PrivateBucket == "" {
+		missing = append(missing, EnvPrivateBucket)
+	}
+	if n&NeedQueue != 0 && c.QueueURL == "" {
+		missing = append(missing, EnvQueueURL)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("configuration: environment variable(s) %s not set", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Logger returns the JSON logger a function writes to CloudWatch (stderr).
+func (c *Config) Logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+}
+
+// AWS loads the AWS SDK configuration (region, credentials, endpoint
+// overrides) from the environment. It does not contact AWS.
+func (c *Config) AWS(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// PublicStore opens the public store: the public bucket, under its prefix.
+func (c *Config) PublicStore(ctx context.Context) (store.Store, error) {
+	return c.open(ctx, c.PublicBucket, c.PublicPrefix)
+}
+
+// PrivateStore opens the private store: the private bucket, under its
+// prefix.
+func (c *Config) PrivateStore(ctx context.Context) (store.Store, error) {
+	return c.open(ctx, c.PrivateBucket, c.PrivatePrefix)
+}
+
+func (c *Config) open(ctx context.Context, bucket, prefix string) (store.Store, error) {
+	s, err := s3store.New(ctx, s3store.Config{
+		Bucket: bucket, Endpoint: c.S3Endpoint, PathStyle: c.S3PathStyle,
+		SSE: c.SSE, KMSKeyID: c.KMSKeyID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if prefix == "" {
+		return s, nil
+	}
+	return store.WithPrefix(s, prefix)
+}
+
+// Load reads the installation settings and every definition. A definition
+// with problems fails the whole load, as in `dele run`: check them with
+// `dele datasets check` before deploying.
+func (c *Config) Load() (*config.Config, []*datasets.Definition, error) {
+	cfg, err := config.Load(c.ConfigFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (%s)", err, EnvConfigFile)
+	}
+	defs, err := datasets.Load(c.Definitions)
+	if err != nil {
+		return nil, nil, fmt.Errorf("definitions in %s: %w", c.Definitions, err)
+	}
+	return cfg, defs, nil
+}

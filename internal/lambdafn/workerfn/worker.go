@@ -1,0 +1,175 @@
+// Package workerfn is the Lambda worker: it consumes the SQS queue the
+// dispatcher fills (batch size 1) and runs extract → classify → validate →
+// convert → publish for the dataset each message names, with the same
+// pipeline.Run as `dele run`, between the public and private S3 buckets.
+//
+// Files are built in the function's /tmp (ephemeral storage, up to 10 GB)
+// and uploaded as S3 multipart uploads one part in memory at a time, so
+// memory does not grow with the dataset; the limits are /tmp's size and
+// Lambda's 15 minutes per run.
+//
+// A message whose run fails is reported in the response's
+// BatchItemFailures (partial batch responses), so SQS delivers it again
+// and, after the queue's maxReceiveCount, moves it to the dead-letter
+// queue. A dataset held back by the personal-data gate, or published
+// metadata-only, is not retried: another run would decide the same. Its
+// run record in the private bucket says why.
+package workerfn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/dele-opendata/dele/datasets"
+	"github.com/dele-opendata/dele/internal/lambdafn"
+	"github.com/dele-opendata/dele/internal/lambdafn/secrets"
+	"github.com/dele-opendata/dele/internal/pipeline"
+)
+
+// Resolver resolves secret references.
+type Resolver interface {
+	Resolve(ctx context.Context, ref string) (string, error)
+	Getenv(ctx context.Context, refs map[string]string, names []string, fallback func(string) string) (func(string) string, error)
+}
+
+// Worker runs one dataset per SQS message.
+type Worker struct {
+	// Env is the pipeline environment (stores, config, temp folder); its
+	// Getenv and Secrets are set per run.
+	Env         pipeline.Env
+	Definitions map[string]*datasets.Definition
+	// SecretRefs maps environment variable names to secret references
+	// (DELE_SECRETS); Secrets resolves them.
+	SecretRefs map[string]string
+	Secrets    Resolver
+	Log        *slog.Logger
+}
+
+// Handler builds the worker from the configuration; functions/worker passes
+// it to lambdafn.Start.
+func Handler(ctx context.Context, cfg *lambdafn.Config) (any, error) {
+	w, err := New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w.Handle, nil
+}
+
+// New builds a worker from the configuration: the bundled definitions and
+// settings, the public and private buckets, and a secret resolver.
+func New(ctx context.Context, cfg *lambdafn.Config) (*Worker, error) {
+	if err := cfg.Require(lambdafn.NeedPublic | lambdafn.NeedPrivate); err != nil {
+		return nil, err
+	}
+	conf, defs, err := cfg.Load()
+	if err != nil {
+		return nil, err
+	}
+	public, err := cfg.PublicStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	private, err := cfg.PrivateStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger()
+	w := &Worker{
+		Env: pipeline.Env{
+			Public: public, Private: private, Config: conf, TempDir: cfg.TempDir, Log: log,
+		},
+		Definitions: map[string]*datasets.Definition{},
+		SecretRefs:  cfg.Secrets,
+		Secrets:     secrets.New(awsCfg),
+		Log:         log,
+	}
+	for _, d := range defs {
+		w.Definitions[d.ID] = d
+	}
+	return w, nil
+}
+
+func (w *Worker) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Handle runs the dataset of each record in turn and reports the records
+// whose run failed as batch item failures. It returns an error only when
+// it could not look at the batch at all.
+func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, rec := range ev.Records {
+		res, err := w.Run(ctx, rec.Body)
+		if err != nil {
+			w.log().Error("run failed", "messageId", rec.MessageId, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			continue
+		}
+		lvl := slog.LevelInfo
+		if res.Outcome == pipeline.HeldBack {
+			lvl = slog.LevelError
+		}
+		w.log().Log(ctx, lvl, "run done", "messageId", rec.MessageId, "dataset", res.Dataset, "run", res.RunID,
+			"outcome", res.Outcome, "version", res.Version, "rowsIn", res.RowsIn, "rowsOut", res.RowsOut,
+			"rejected", res.Rejected, "message", res.Message)
+	}
+	return resp, nil
+}
+
+// ErrUnknownDataset means a message names a dataset that is not among
+// the bundled definitions (removed since it was sent).
+var ErrUnknownDataset = errors.New("no such dataset among the bundled definitions")
+
+// Run runs the dataset a message body names. The error is nil when the run
+// ended in an outcome that another try would not change (published,
+// unchanged, metadata-only, held back); otherwise it says why the message
+// should be retried.
+func (w *Worker) Run(ctx context.Context, body string) (*pipeline.Result, error) {
+	msg, err := lambdafn.ParseMessage(body)
+	if err != nil {
+		return nil, err
+	}
+	def, ok := w.Definitions[msg.Dataset]
+	if !ok {
+		return nil, fmt.Errorf("dataset %s: %w", msg.Dataset, ErrUnknownDataset)
+	}
+	env := w.Env
+	getenv, err := w.Secrets.Getenv(ctx, w.SecretRefs, EnvNames(def), os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: secrets: %w", def.ID, err)
+	}
+	env.Getenv = getenv
+	env.Secrets = w.Secrets.Resolve
+	res := pipeline.Run(ctx, &env, def)
+	if res.Outcome == pipeline.Failed {
+		return res, fmt.Errorf("dataset %s: %s", def.ID, res.Message)
+	}
+	return res, nil
+}
+
+// EnvNames returns the environment variables a definition reads: its
+// source's connectionEnv and its treatments' keyEnv.
+func EnvNames(def *datasets.Definition) []string {
+	var names []string
+	if def.Source.ConnectionEnv != "" {
+		names = append(names, def.Source.ConnectionEnv)
+	}
+	for _, t := range def.Treatments {
+		if t.KeyEnv != "" {
+			names = append(names, t.KeyEnv)
+		}
+	}
+	return names
+}
