@@ -203,6 +203,9 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 		}
 		d.escape = r[0]
 	}
+	if d.quote != 0 && d.delim == d.quote {
+		return nil, fmt.Errorf("%w: the delimiter %s is also the quote character", errWrongFormat, delimName(d.delim))
+	}
 	if !d.rfc() && (d.delim >= 0x80 || d.quote >= 0x80 || d.escape >= 0x80) {
 		return nil, fmt.Errorf("with quote %q and escape %q the delimiter, quote and escape must be ASCII characters", o.Quote, o.Escape)
 	}
@@ -245,7 +248,7 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 	// Header position.
 	i := 0
 	if det.SepLine {
-		i = 1
+		i = min(1, len(recs))
 	}
 	switch {
 	case o.NoHeader:
