@@ -262,6 +262,9 @@ func parseQuery(vals url.Values, cols []column, ix filterIndex, lim Limits) (*qu
 		case "cursor":
 		default:
 			f, ok := ix[name]
+			if !ok && name == "" {
+				return nil, badParam(name, "remove the stray = or & from the query string", "a parameter has no name")
+			}
 			if !ok {
 				return nil, badParam(name, "filters are <column>, <column>.in, .lt, .lte, .gt, .gte, .contains or .prefix as the column's type allows", "unknown parameter")
 			}
