@@ -272,6 +272,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, "", "only GET, HEAD and OPTIONS are served", "")
 		return
 	}
+	if len(r.URL.RawQuery) > h.lim.MaxQueryBytes {
+		writeProblem(w, r, http.StatusRequestURITooLong, "", fmt.Sprintf("the query string has %d bytes, more than %d", len(r.URL.RawQuery), h.lim.MaxQueryBytes),
+			"use fewer filters or <column>.in values, or download the whole file")
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.lim.Timeout)
 	defer cancel()
 	s, err := h.snapshot(ctx)
@@ -312,7 +317,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				detail = strings.TrimSpace(strings.TrimPrefix(detail+": "+shortErr(re.Err), ": "))
 			}
 		}
-		writeProblem(w, r, http.StatusBadRequest, param, detail, "")
+		writeProblem(w, r, http.StatusBadRequest, param, detail, "see this path's parameters in "+h.opts.Prefix+"/openapi.json")
 		return
 	}
 	op := route.Operation.OperationID
@@ -566,6 +571,19 @@ type problem struct {
 	Instance  string `json:"instance,omitempty"`
 	Parameter string `json:"parameter,omitempty"`
 	Hint      string `json:"hint,omitempty"`
+}
+
+// writeError answers a failure while serving rows: 503 with Retry-After
+// when the request ran out of time (the store or the scan was too slow),
+// else 500 with detail.
+func (h *Handler) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, detail string) {
+	if ctx.Err() != nil {
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, r, http.StatusServiceUnavailable, "", fmt.Sprintf("the request took longer than %s", h.lim.Timeout),
+			"add filters on sorted columns, ask for fewer rows, or try again later")
+		return
+	}
+	writeProblem(w, r, http.StatusInternalServerError, "", detail, "")
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, param, detail, hint string) {

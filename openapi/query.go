@@ -173,8 +173,12 @@ type Limits struct {
 	MaxCells int
 	// MaxResponseBytes caps the encoded size of one page (default 32 MiB).
 	MaxResponseBytes int
-	// Timeout bounds the time of one request (default 10 s).
+	// Timeout bounds the time of one request (default 10 s); a request
+	// that takes longer gets 503 with Retry-After.
 	Timeout time.Duration
+	// MaxQueryBytes caps the length of the query string (default 8 KiB);
+	// longer requests get 414.
+	MaxQueryBytes int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -189,6 +193,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Timeout == 0 {
 		l.Timeout = 10 * time.Second
+	}
+	if l.MaxQueryBytes == 0 {
+		l.MaxQueryBytes = 8 << 10
 	}
 	return l
 }

@@ -92,7 +92,7 @@ func (h *Handler) serveRows(ctx context.Context, w http.ResponseWriter, r *http.
 			writeProblem(w, r, http.StatusNotFound, param, fmt.Sprintf("dataset %s has no version %q", ds.Definition.ID, version), "GET /datasets/"+ds.Definition.ID+" lists the retained versions")
 			return
 		}
-		writeProblem(w, r, http.StatusInternalServerError, "", fmt.Sprintf("dataset %s: %v", ds.Definition.ID, err), "")
+		h.writeError(ctx, w, r, fmt.Sprintf("dataset %s: %v", ds.Definition.ID, err))
 		return
 	}
 	q, err := parseQuery(vals, cols, ix, h.lim)
@@ -120,16 +120,12 @@ func (h *Handler) serveRows(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	pf, err := h.files.open(ctx, parquetKey(m))
 	if err != nil {
-		writeProblem(w, r, http.StatusInternalServerError, "", fmt.Sprintf("dataset %s version %s: %v", m.Dataset, m.Version, err), "")
+		h.writeError(ctx, w, r, fmt.Sprintf("dataset %s version %s: %v", m.Dataset, m.Version, err))
 		return
 	}
 	p, err := scan(ctx, pf, q, cols)
 	if err != nil {
-		if ctx.Err() != nil {
-			writeProblem(w, r, http.StatusServiceUnavailable, "", "the query took too long", "add filters on sorted columns, or ask for fewer rows")
-			return
-		}
-		writeProblem(w, r, http.StatusInternalServerError, "", fmt.Sprintf("dataset %s version %s: %v", m.Dataset, m.Version, err), "")
+		h.writeError(ctx, w, r, fmt.Sprintf("dataset %s version %s: %v", m.Dataset, m.Version, err))
 		return
 	}
 	// Row groups read and skipped by statistics, for diagnosis.
