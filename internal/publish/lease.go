@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sync"
 	"time"
 
+	"github.com/dele-opendata/dele/internal/holder"
 	"github.com/dele-opendata/dele/internal/store"
 )
 
@@ -18,14 +20,36 @@ import (
 func LockKey(id string) string { return path.Join("locks", id) }
 
 // lease is the content of a lease object. Token is unique per Publish
-// call, so a run only ever releases its own lease.
+// call, so a run only ever releases its own lease. Holder names the
+// process, so that a lease left by a process that died on this machine
+// is taken over at once rather than when it expires.
 type lease struct {
-	Dataset  string    `json:"dataset"`
-	Token    string    `json:"token"`
-	Owner    string    `json:"owner,omitempty"`
-	RunID    string    `json:"runId,omitempty"`
-	Acquired time.Time `json:"acquired"`
-	Expires  time.Time `json:"expires"`
+	Dataset  string         `json:"dataset"`
+	Token    string         `json:"token"`
+	Owner    string         `json:"owner,omitempty"`
+	RunID    string         `json:"runId,omitempty"`
+	Holder   *holder.Holder `json:"holder,omitempty"`
+	Acquired time.Time      `json:"acquired"`
+	Expires  time.Time      `json:"expires"`
+}
+
+// held is the tokens of the leases this process holds now. A lease that
+// names this process but is not here was left behind (its release failed,
+// say while the store was unreachable) and no Publish call uses it.
+var held sync.Map
+
+// abandoned reports whether a lease that has not expired is held by no
+// one: its holder was this process, which no longer uses it, or another
+// process on this machine that has died.
+func abandoned(l *lease) bool {
+	if l.Holder == nil {
+		return false
+	}
+	if l.Holder.IsSelf() {
+		_, ok := held.Load(l.Token)
+		return !ok
+	}
+	return l.Holder.Dead()
 }
 
 // acquire takes the dataset's lease: it creates the lease object only if
@@ -39,12 +63,25 @@ func (p *Publisher) acquire(ctx context.Context, id, runID string) (*lease, erro
 	}
 	var tok [12]byte
 	rand.Read(tok[:])
+	token := hex.EncodeToString(tok[:])
+	// Registered before it is written, so that no other Publish call of
+	// this process takes it for abandoned; removed again on failure.
+	held.Store(token, true)
+	l, err := p.take(ctx, c, id, runID, token)
+	if err != nil {
+		held.Delete(token)
+	}
+	return l, err
+}
+
+func (p *Publisher) take(ctx context.Context, c store.ConditionalPutter, id, runID, token string) (*lease, error) {
 	key := LockKey(id)
+	self := holder.Self()
 	deadline := time.Now().Add(p.LockWait)
 	delay := 50 * time.Millisecond
 	for {
 		now := p.now()
-		l := &lease{Dataset: id, Token: hex.EncodeToString(tok[:]), Owner: p.Owner, RunID: runID, Acquired: now, Expires: now.Add(p.leaseTTL())}
+		l := &lease{Dataset: id, Token: token, Owner: p.Owner, RunID: runID, Holder: &self, Acquired: now, Expires: now.Add(p.leaseTTL())}
 		b, err := json.Marshal(l)
 		if err != nil {
 			return nil, err
@@ -64,7 +101,7 @@ func (p *Publisher) acquire(ctx context.Context, id, runID string) (*lease, erro
 			continue // released meanwhile
 		case err != nil:
 			return nil, fmt.Errorf("publish lease: %w", err)
-		case !now.Before(cur.Expires):
+		case !now.Before(cur.Expires) || abandoned(cur):
 			err := c.PutIfMatch(ctx, key, bytes.NewReader(b), etag, o)
 			if err == nil {
 				return l, nil
@@ -75,7 +112,11 @@ func (p *Publisher) acquire(ctx context.Context, id, runID string) (*lease, erro
 			continue // someone else took it over first
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%w: lease held by %s (run %s) until %s", ErrLocked, orUnknown(cur.Owner), orUnknown(cur.RunID), cur.Expires.Format(time.RFC3339))
+			by := orUnknown(cur.Owner)
+			if cur.Holder != nil {
+				by += " on " + cur.Holder.String()
+			}
+			return nil, fmt.Errorf("%w: lease held by %s (run %s) until %s", ErrLocked, by, orUnknown(cur.RunID), cur.Expires.Format(time.RFC3339))
 		}
 		select {
 		case <-ctx.Done():
@@ -116,6 +157,9 @@ func (p *Publisher) readLease(ctx context.Context, key string) (*lease, string, 
 // the errors of failed attempts are returned as notes, and err is set
 // only when every attempt failed.
 func (p *Publisher) release(ctx context.Context, l *lease) (notes []string, err error) {
+	// Whatever happens below, no call of this process uses the lease any
+	// more: if it stays behind, the next run here takes it over at once.
+	defer held.Delete(l.Token)
 	key := LockKey(l.Dataset)
 	for range 3 {
 		var cur *lease
