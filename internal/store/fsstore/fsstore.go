@@ -16,12 +16,13 @@
 // and Stat of one key are serialised, within a process by a mutex and
 // across processes sharing the folder by a lock file next to the sidecar
 // (.dele-meta/<key>.json.lock, created exclusively, held only while
-// comparing and renaming; one older than 30 s is taken as left by a
-// crashed process). So conditional writes are atomic also between two
+// comparing and renaming; one whose holder is a dead process of this
+// machine, or older than 30 s, is taken as left by a crashed process). So conditional writes are atomic also between two
 // `dele` processes publishing into one folder.
 package fsstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -42,6 +43,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dele-opendata/dele/internal/holder"
 	"github.com/dele-opendata/dele/internal/store"
 )
 
@@ -137,6 +139,7 @@ func (s *Store) keyLock(ctx context.Context, key string) (func(), error) {
 	for {
 		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err == nil {
+			_, _ = f.Write(lockContent())
 			f.Close()
 			return func() { os.Remove(lp); mu.Unlock() }, nil
 		}
@@ -151,8 +154,7 @@ func (s *Store) keyLock(ctx context.Context, key string) (func(), error) {
 			mu.Unlock()
 			return nil, fmt.Errorf("fsstore lock %s: %w", key, err)
 		}
-		if fi, err := os.Stat(lp); err == nil && time.Since(fi.ModTime()) > staleLock {
-			os.Remove(lp)
+		if breakStale(lp) {
 			continue
 		}
 		select {
@@ -162,6 +164,54 @@ func (s *Store) keyLock(ctx context.Context, key string) (func(), error) {
 		case <-time.After(lockWaitStep):
 		}
 	}
+}
+
+// lockContent is what a lock file holds: the process holding it (so that
+// a lock left by a process that died on this machine is broken at once,
+// see internal/holder) and a nonce (so that two lock files never look
+// alike).
+func lockContent() []byte {
+	b, _ := json.Marshal(struct {
+		Holder holder.Holder `json:"holder"`
+		Nonce  string        `json:"nonce"`
+	}{holder.Self(), randName()})
+	return b
+}
+
+// breakStale removes the lock file lp when it was left behind: it is
+// older than staleLock, or its holder is a process of this machine that
+// has died. It moves the file aside first and puts it back if it turns
+// out to be a new lock taken meanwhile, so that two waiters that both saw
+// the stale lock cannot break a live one. It reports whether it removed
+// the lock.
+func breakStale(lp string) bool {
+	fi, err := os.Stat(lp)
+	if err != nil {
+		return false
+	}
+	b, err := os.ReadFile(lp)
+	if err != nil {
+		return false
+	}
+	var c struct {
+		Holder holder.Holder `json:"holder"`
+	}
+	dead := len(b) > 0 && json.Unmarshal(b, &c) == nil && c.Holder.Dead()
+	if !dead && time.Since(fi.ModTime()) <= staleLock {
+		return false
+	}
+	aside := lp + "." + randName()
+	if os.Rename(lp, aside) != nil {
+		return false
+	}
+	if b2, err := os.ReadFile(aside); err == nil && !bytes.Equal(b, b2) {
+		// Not the lock we judged: someone else broke it and locked anew.
+		_ = os.Link(aside, lp)
+		os.Remove(aside)
+		return false
+	}
+	os.Remove(aside)
+	return true
 }
 
 // Get opens the object's file.
