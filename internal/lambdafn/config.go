@@ -237,3 +237,31 @@ func (c *Config) Load() (*config.Config, []*datasets.Definition, error) {
 	}
 	return cfg, defs, nil
 }
+
+// ReadIfExists reads the object at key, reporting false when there is none.
+// It lists the key's prefix before reading, so that a missing object is
+// told apart with no more than s3:ListBucket on that prefix: without
+// s3:ListBucket on the bucket, S3 answers a GET of a missing key with 403
+// Access Denied rather than 404, and the functions' roles grant listing
+// only under the prefixes they use.
+func ReadIfExists(ctx context.Context, st store.Store, key string) ([]byte, bool, error) {
+	infos, err := st.List(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	found := false
+	for _, o := range infos {
+		found = found || o.Key == key
+	}
+	if !found {
+		return nil, false, nil
+	}
+	b, err := store.ReadAll(ctx, st, key)
+	if errors.Is(err, store.ErrNotExist) { // deleted since listed
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}

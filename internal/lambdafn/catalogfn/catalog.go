@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -248,12 +247,12 @@ func (c *Catalog) Handle(ctx context.Context, raw json.RawMessage) (*Result, err
 }
 
 func (c *Catalog) last(ctx context.Context) (marker, error) {
-	b, err := store.ReadAll(ctx, c.Private, MarkerKey)
-	if errors.Is(err, store.ErrNotExist) {
-		return marker{}, nil
-	}
+	b, ok, err := lambdafn.ReadIfExists(ctx, c.Private, MarkerKey)
 	if err != nil {
 		return marker{}, fmt.Errorf("read regeneration record: %w", err)
+	}
+	if !ok {
+		return marker{}, nil
 	}
 	var m marker
 	if err := json.Unmarshal(b, &m); err != nil {

@@ -170,16 +170,16 @@ func MarkerKey(id string) string { return path.Join("dispatch", id+".json") }
 // lastDispatch returns when the dataset was last dispatched, or, never
 // dispatched, when its last run started; the zero time if never.
 func (d *Dispatcher) lastDispatch(ctx context.Context, id string) (time.Time, error) {
-	b, err := store.ReadAll(ctx, d.Private, MarkerKey(id))
-	if err == nil {
+	b, ok, err := lambdafn.ReadIfExists(ctx, d.Private, MarkerKey(id))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read dispatch marker: %w", err)
+	}
+	if ok {
 		var m marker
 		if err := json.Unmarshal(b, &m); err != nil {
 			return time.Time{}, fmt.Errorf("dispatch marker %s: %w", MarkerKey(id), err)
 		}
 		return m.DispatchedAt, nil
-	}
-	if !errors.Is(err, store.ErrNotExist) {
-		return time.Time{}, fmt.Errorf("read dispatch marker: %w", err)
 	}
 	// Run records are runs/<id>/<run id>.json, and run ids start with the
 	// start time (20060102T150405Z), so the last key is the last run.
