@@ -134,6 +134,10 @@ func (c *colStats) add(v string) {
 		if len(v) > 18 {
 			if _, ok := parseInt(v, 0); !ok {
 				c.intg = 0
+				// Beyond float64 (about 1.8e308) it is no number at all.
+				if _, ok := parseNumber(v, numFormat{decimal: '.'}); !ok {
+					c.num = 0
+				}
 			}
 		}
 		d := v

@@ -107,7 +107,7 @@ func parseNumber(s string, f numFormat) (float64, bool) {
 		return 0, false
 	}
 	if c := s[i] | 0x20; c == 'n' || c == 'i' {
-		return parseSpecial(s[i:], neg)
+		return parseSpecial(s[i:], neg, i > 0)
 	}
 	var mant uint64
 	sig, exp10, digitsSeen := 0, 0, 0
@@ -232,9 +232,10 @@ func parseSlow(s string, f numFormat) (float64, bool) {
 	return v, err == nil
 }
 
-func parseSpecial(s string, neg bool) (float64, bool) {
+// parseSpecial parses NaN and Inf after an optional sign; NaN takes none.
+func parseSpecial(s string, neg, signed bool) (float64, bool) {
 	switch {
-	case len(s) == 3 && s[0]|0x20 == 'n' && s[1]|0x20 == 'a' && s[2]|0x20 == 'n' && !neg:
+	case len(s) == 3 && s[0]|0x20 == 'n' && s[1]|0x20 == 'a' && s[2]|0x20 == 'n' && !signed:
 		return math.NaN(), true
 	case len(s) == 3 && s[0]|0x20 == 'i' && s[1]|0x20 == 'n' && s[2]|0x20 == 'f':
 		if neg {
