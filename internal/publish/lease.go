@@ -101,6 +101,10 @@ func (p *Publisher) take(ctx context.Context, c store.ConditionalPutter, id, run
 			continue // released meanwhile
 		case err != nil:
 			return nil, fmt.Errorf("publish lease: %w", err)
+		case cur.Token == token:
+			// Our own write went through but its answer was lost, and the
+			// store's retry of it found the object there.
+			return cur, nil
 		case !now.Before(cur.Expires) || abandoned(cur):
 			err := c.PutIfMatch(ctx, key, bytes.NewReader(b), etag, o)
 			if err == nil {
