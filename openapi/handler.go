@@ -573,10 +573,13 @@ type problem struct {
 	Hint      string `json:"hint,omitempty"`
 }
 
-// writeError answers a failure while serving rows: 503 with Retry-After
-// when the request ran out of time (the store or the scan was too slow),
-// else 500 with detail.
+// writeError answers a failure while serving rows: nothing when the
+// client has gone away, 503 with Retry-After when the request ran out of
+// time (the store or the scan was too slow), else 500 with detail.
 func (h *Handler) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, detail string) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		return // the client went away: no one reads an answer
+	}
 	if ctx.Err() != nil {
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "", fmt.Sprintf("the request took longer than %s", h.lim.Timeout),
