@@ -236,6 +236,10 @@ func (c *colStats) field(name string) tableschema.Field {
 		switch {
 		case c.intg&(1<<i) != 0:
 			f.Type = tableschema.Integer
+			if nf.group == '.' {
+				// 1.234.567: the decimal character is then not ".".
+				f.DecimalChar = string(nf.decimal)
+			}
 		default:
 			f.Type = tableschema.Number
 			if nf.decimal != '.' {
