@@ -18,7 +18,6 @@ import (
 	"github.com/dele-opendata/dele/internal/publish"
 	"github.com/dele-opendata/dele/internal/source"
 	"github.com/dele-opendata/dele/internal/store"
-	"github.com/dele-opendata/dele/internal/table"
 	"github.com/dele-opendata/dele/internal/tableschema"
 	"github.com/dele-opendata/dele/internal/validate"
 )
@@ -217,7 +216,7 @@ func (b *build) run(ctx context.Context) error {
 	}
 	defer w.abort()
 
-	if err := b.stream(r, len(r.Header()), len(def.Treatments) > 0, treater, scanner, v, w, schema); err != nil {
+	if err := b.stream(ctx, r, len(r.Header()), len(def.Treatments) > 0, treater, scanner, v, w, schema); err != nil {
 		return err
 	}
 	if err := v.Close(); err != nil {
@@ -272,9 +271,17 @@ func (b *build) run(ctx context.Context) error {
 	return b.saveState(ctx, rep)
 }
 
-// stream reads every record, treats, scans, validates and converts it.
-func (b *build) stream(r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) error {
-	batch := table.NewBatch(schema, batchRows)
+// stream reads every record, treats, scans and validates it into batches,
+// which an encoder converts in its own goroutine while the next batch is
+// filled.
+func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) (err error) {
+	enc := newEncoder(ctx, w, schema, batchRows)
+	defer func() {
+		if werr := enc.wait(); err == nil {
+			err = werr
+		}
+	}()
+	batch := enc.batch()
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -294,17 +301,17 @@ func (b *build) stream(r source.Reader, width int, treat bool, treater *classify
 		scanner.Scan(rec.Line, rec.Fields)
 		v.Row(rec, batch)
 		if batch.Len() >= batchRows {
-			if err := w.write(batch); err != nil {
-				return err
+			if !enc.send(batch) {
+				return nil // wait returns the write error
 			}
-			batch.Reset()
+			batch = enc.batch()
 		}
 		if b.env.Progress != nil && b.res.RowsIn%65536 == 0 {
 			b.env.Progress(b.def.ID, b.res.RowsIn)
 		}
 	}
 	if batch.Len() > 0 {
-		return w.write(batch)
+		enc.send(batch)
 	}
 	return nil
 }

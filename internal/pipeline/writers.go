@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -80,18 +81,96 @@ func newWriters(dir string, def *datasets.Definition, schema *tableschema.Schema
 	return w, nil
 }
 
+// write encodes b into every output: the Parquet file and each CSV file
+// concurrently (the Parquet writer also encodes its columns in parallel).
 func (w *writers) write(b *table.Batch) error {
+	var outs convert.Fanout
 	if w.parquet != nil {
-		if err := w.parquet.Write(b); err != nil {
-			return fmt.Errorf("convert to Parquet: %w", err)
-		}
+		outs = append(outs, labelled{w.parquet, "convert to Parquet"})
 	}
 	for _, c := range w.csvs {
-		if err := c.Write(b); err != nil {
-			return fmt.Errorf("convert to CSV: %w", err)
-		}
+		outs = append(outs, labelled{c, "convert to CSV"})
+	}
+	return outs.Write(b)
+}
+
+// labelled names the output in its write errors.
+type labelled struct {
+	convert.BatchWriter
+	label string
+}
+
+func (l labelled) Write(b *table.Batch) error {
+	if err := l.BatchWriter.Write(b); err != nil {
+		return fmt.Errorf("%s: %w", l.label, err)
 	}
 	return nil
+}
+
+// encoder runs the writers in a goroutine of their own, so that reading,
+// classifying and validating the next batch overlaps with encoding the
+// last one. It owns a fixed set of batches: memory stays bounded by the
+// batch size, whatever the size of the source.
+type encoder struct {
+	w     *writers
+	queue chan *table.Batch
+	free  chan *table.Batch
+	done  chan error
+	// failed is closed when a write fails, so the producer stops early.
+	failed chan struct{}
+}
+
+// encoderBatches is how many batches are in flight: one being filled,
+// one waiting and one being encoded.
+const encoderBatches = 3
+
+func newEncoder(ctx context.Context, w *writers, schema *tableschema.Schema, rows int) *encoder {
+	e := &encoder{w: w, queue: make(chan *table.Batch, 1), free: make(chan *table.Batch, encoderBatches),
+		done: make(chan error, 1), failed: make(chan struct{})}
+	for range encoderBatches {
+		e.free <- table.NewBatch(schema, rows)
+	}
+	go func() {
+		var err error
+		for b := range e.queue {
+			if err == nil {
+				if err = ctx.Err(); err == nil {
+					err = w.write(b)
+				}
+				if err != nil {
+					close(e.failed)
+				}
+			}
+			b.Reset()
+			e.free <- b
+		}
+		e.done <- err
+	}()
+	return e
+}
+
+// batch returns an empty batch to fill.
+func (e *encoder) batch() *table.Batch { return <-e.free }
+
+// send queues a filled batch for encoding. It returns false once a write
+// has failed: the producer should stop and call wait for the error.
+func (e *encoder) send(b *table.Batch) bool {
+	select {
+	case <-e.failed:
+		b.Reset()
+		e.free <- b
+		return false
+	default:
+	}
+	e.queue <- b
+	return true
+}
+
+// wait lets the encoder finish the queued batches and returns the first
+// write error.
+func (e *encoder) wait() error {
+	close(e.queue)
+	return <-e.done
 }
 
 // close finishes every file.
