@@ -86,7 +86,7 @@ func TestKillMidRun(t *testing.T) {
 	}
 	start := func() (*exec.Cmd, *strings.Builder) {
 		cmd := exec.Command(bin, "run", "-definitions", defs, "-config", filepath.Join(root, "dele.yaml"), "-out", out, "-private", private)
-		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "DELE_LOG=debug")
 		var output strings.Builder
 		cmd.Stdout, cmd.Stderr = &output, &output
 		if err := cmd.Start(); err != nil {
@@ -100,6 +100,9 @@ func TestKillMidRun(t *testing.T) {
 		cmd, output := start()
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("%s: %v\n%s", what, err, output)
+		}
+		if d := time.Since(begin); d > 10*time.Second {
+			t.Logf("%s took %s:\n%s", what, d, output)
 		}
 		return time.Since(begin)
 	}

@@ -137,10 +137,8 @@ func (s *Store) keyLock(ctx context.Context, key string) (func(), error) {
 	mu.Lock()
 	lp := s.metaPath(key) + ".lock"
 	for {
-		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		err := createLock(lp)
 		if err == nil {
-			_, _ = f.Write(lockContent())
-			f.Close()
 			return func() { os.Remove(lp); mu.Unlock() }, nil
 		}
 		switch {
@@ -176,6 +174,20 @@ func lockContent() []byte {
 		Nonce  string        `json:"nonce"`
 	}{holder.Self(), randName()})
 	return b
+}
+
+// createLock creates the lock file lp with its content in one step: the
+// content goes to a file of its own, which is then linked to lp (failing
+// with fs.ErrExist when lp is taken). So a process killed at any moment
+// never leaves an empty lock file, which would block for staleLock.
+func createLock(lp string) error {
+	tmp := lp + "." + randName()
+	if err := os.WriteFile(tmp, lockContent(), 0o644); err != nil {
+		return err
+	}
+	err := os.Link(tmp, lp)
+	os.Remove(tmp)
+	return err
 }
 
 // breakStale removes the lock file lp when it was left behind: it is
