@@ -38,6 +38,7 @@ var commands = []command{
 	{"schema infer", "print the Table Schema inferred from every row of a CSV file", cmdSchemaInfer},
 	{"validate", "validate a CSV file against a Table Schema and print the report", cmdValidate},
 	{"runs", "list the recorded runs of one or all datasets, newest first", cmdRuns},
+	{"report", "print the report of a dataset's newest (or a named) run", cmdReport},
 }
 
 // cliEnv is what a command may touch of the outside world.

@@ -55,7 +55,15 @@ func TestRunExamples(t *testing.T) {
 		if !strings.Contains(string(stdout), d.ID) {
 			t.Errorf("summary does not mention %s:\n%s", d.ID, stdout)
 		}
+		rep := exec.Command(bin, "report", "-private", private, d.ID)
+		rep.Dir = root
+		if text, err := rep.Output(); err != nil || !strings.Contains(string(text), "Dele-kjørerapport for "+d.ID) || !strings.Contains(string(text), "Dele run report for "+d.ID) {
+			t.Errorf("dele report %s: %v\n%s", d.ID, err, text)
+		}
 		if d.Access != datasets.AccessPublic {
+			if _, err := os.Stat(filepath.Join(out, "datasets", d.ID, "latest.json")); err == nil {
+				t.Errorf("%s is declared %s but has a latest.json", d.ID, d.Access)
+			}
 			continue
 		}
 		latest := readJSON(t, filepath.Join(out, "datasets", d.ID, "latest.json"))
@@ -64,7 +72,7 @@ func TestRunExamples(t *testing.T) {
 			t.Fatalf("%s: latest.json has no version", d.ID)
 		}
 		dir := filepath.Join(out, "datasets", d.ID, "versions", version)
-		for _, f := range []string{"data.parquet", "data.csv", "schema.json", "report.json"} {
+		for _, f := range []string{"data.parquet", "data.csv", "schema.json", "report.json", "report.txt"} {
 			fi, err := os.Stat(filepath.Join(dir, f))
 			if err != nil || fi.Size() == 0 {
 				t.Errorf("%s: %s missing or empty: %v", d.ID, f, err)

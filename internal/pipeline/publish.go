@@ -33,7 +33,7 @@ func (b *build) publish(ctx context.Context, schema *tableschema.Schema, version
 	}
 	// The public report holds no source values.
 	pub := *res.Report
-	pub.Version = version
+	pub.Version, pub.Outcome = version, Published
 	if pub.Validation != nil {
 		v := pub.Validation.Public()
 		pub.Validation = &v
@@ -45,8 +45,11 @@ func (b *build) publish(ctx context.Context, schema *tableschema.Schema, version
 	if err := os.WriteFile(filepath.Join(b.dir, publish.FileReport), repJSON, 0o644); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
+	if err := os.WriteFile(filepath.Join(b.dir, publish.FileReportText), []byte(pub.Text()), 0o644); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
 	var files []publish.File
-	for _, name := range []string{publish.FileParquet, publish.FileCSV, publish.FileCSVNB, publish.FileSchema, publish.FileReport} {
+	for _, name := range []string{publish.FileParquet, publish.FileCSV, publish.FileCSVNB, publish.FileSchema, publish.FileReport, publish.FileReportText} {
 		p := filepath.Join(b.dir, name)
 		if _, err := os.Stat(p); err == nil {
 			files = append(files, publish.File{Name: name, Path: p})

@@ -61,6 +61,9 @@ func Run(ctx context.Context, env *Env, def *datasets.Definition) *Result {
 		if err := writeRunRecord(ctx, env, res); err != nil {
 			log.Error("write run record", "err", err)
 		}
+		if err := writeReports(ctx, env, res.Report); err != nil {
+			log.Error("write run report", "err", err)
+		}
 		log.Info("run finished", "outcome", res.Outcome, "rows_in", res.RowsIn, "rows_out", res.RowsOut,
 			"rejected", res.Rejected, "version", res.Version, "duration_ms", res.Duration.Milliseconds())
 	}()
@@ -189,7 +192,13 @@ func (b *build) run(ctx context.Context) error {
 		return fmt.Errorf("classify: %w", err)
 	}
 	header := treater.Header()
-	res.Report.Treatments = treater.Treated()
+	res.Report.Treatments = map[string]string{}
+	for col, tr := range def.Treatments {
+		res.Report.Treatments[col] = tr.Action
+		if tr.To != "" {
+			res.Report.Treatments[col] += " (" + tr.To + ")"
+		}
+	}
 	scanner := classify.NewScanner(header, classify.Options{
 		Allow: def.Classification.Allow, OrgFormColumn: def.Classification.OrgFormColumn, Treated: treater.Treated(),
 	})

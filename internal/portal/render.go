@@ -279,7 +279,7 @@ func newDSView(cfg *config.Config, l *lang, e Entry) *dsView {
 		}
 		v.Version, v.Updated, v.Issued, v.Rows = m.Version, m.Published, m.Issued, m.Rows
 		for _, f := range m.Files {
-			if f.Name == publish.FileReport || f.Name == publish.FileManifest {
+			if f.Name == publish.FileReport || f.Name == publish.FileReportText || f.Name == publish.FileManifest {
 				continue
 			}
 			v.Files = append(v.Files, fileView{Label: l.Format(f.Name), Name: f.Name, Key: f.Key, Size: l.Size(f.Size), MediaType: f.MediaType})

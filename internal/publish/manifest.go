@@ -50,12 +50,14 @@ func VersionPrefix(id, version string) string {
 
 // File names inside a version.
 const (
-	FileParquet  = "data.parquet"
-	FileCSV      = "data.csv"
-	FileCSVNB    = "data-nb.csv"
-	FileSchema   = "schema.json"
-	FileReport   = "report.json"
-	FileManifest = "manifest.json"
+	FileParquet = "data.parquet"
+	FileCSV     = "data.csv"
+	FileCSVNB   = "data-nb.csv"
+	FileSchema  = "schema.json"
+	FileReport  = "report.json"
+	// FileReportText is the run report as text a data steward can read.
+	FileReportText = "report.txt"
+	FileManifest   = "manifest.json"
 )
 
 // FileInfo describes one published file.

@@ -149,6 +149,8 @@ func MediaTypeFor(name string) string {
 		return "text/turtle; charset=utf-8"
 	case ".html":
 		return "text/html; charset=utf-8"
+	case ".txt":
+		return "text/plain; charset=utf-8"
 	}
 	return "application/octet-stream"
 }
@@ -210,14 +212,14 @@ func hashLocal(f File) (localFile, error) {
 }
 
 // contentHash hashes the names and checksums of the files that make up the
-// published content: everything but the run report, which changes with
+// published content: everything but the run reports, which change with
 // every run.
 func contentHash(files []localFile) string {
 	sorted := slices.Clone(files)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	h := sha256.New()
 	for _, f := range sorted {
-		if f.Name == FileReport {
+		if f.Name == FileReport || f.Name == FileReportText {
 			continue
 		}
 		fmt.Fprintf(h, "%s\t%s\n", f.Name, f.sum)
