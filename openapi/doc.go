@@ -134,7 +134,7 @@ func Build(cfg *config.Config, entries []Entry) (*openapi3.T, error) {
 			Title:       title + " API",
 			Description: desc,
 			Version:     apiVersion,
-			License:     &openapi3.License{Name: "NLOD-2.0", URL: "https://data.norge.no/nlod/no/2.0"},
+			License:     apiLicense(entries),
 		},
 		Servers: openapi3.Servers{{URL: apiURL(cfg), Description: c.Publisher}},
 		Paths:   openapi3.NewPaths(),
@@ -510,7 +510,11 @@ func addDataset(doc *openapi3.T, e Entry, noSecurity *openapi3.SecurityRequireme
 	if d.Title.EN != "" {
 		title += " / " + d.Title.EN
 	}
-	doc.Tags = append(doc.Tags, &openapi3.Tag{Name: d.ID, Description: title + ". " + d.Description.NB})
+	tag := &openapi3.Tag{Name: d.ID, Description: title + ". " + d.Description.NB + " Lisens / licence: " + d.License + "."}
+	if u := licenseURL[d.License]; u != "" {
+		tag.ExternalDocs = &openapi3.ExternalDocs{Description: "Lisens / licence " + d.License, URL: u}
+	}
+	doc.Tags = append(doc.Tags, tag)
 
 	params := openapi3.Parameters{
 		{Value: &openapi3.Parameter{Name: "select", In: "query", Description: "Columns to return, comma-separated (default all).",
@@ -593,4 +597,35 @@ func valueSchema(f tableschema.Field) *openapi3.SchemaRef {
 		s.Type = &openapi3.Types{"string"}
 	}
 	return openapi3.NewSchemaRef("", s)
+}
+
+// licenseURL maps a definition's licence identifier to the licence text a
+// person reads.
+var licenseURL = map[string]string{
+	"NLOD-2.0":     "https://data.norge.no/nlod/no/2.0",
+	"CC-BY-4.0":    "https://creativecommons.org/licenses/by/4.0/",
+	"CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+	"CC0-1.0":      "https://creativecommons.org/publicdomain/zero/1.0/",
+	"ODbL-1.0":     "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+
+// apiLicense is the document's licence: the datasets' licence when they
+// share one, otherwise a pointer to each dataset's tag (the catalogue
+// metadata itself is NLOD).
+func apiLicense(entries []Entry) *openapi3.License {
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Definition.License] = true
+	}
+	if len(seen) == 1 {
+		for l := range seen {
+			if u := licenseURL[l]; u != "" {
+				return &openapi3.License{Name: l, URL: u}
+			}
+		}
+	}
+	return &openapi3.License{
+		Name: "Varierer per datasett, se hver tag; metadata NLOD-2.0 / Varies per dataset, see each tag; metadata NLOD-2.0",
+		URL:  licenseURL["NLOD-2.0"],
+	}
 }
