@@ -36,25 +36,68 @@ type parser interface {
 // FuzzParsersAgree checks, but BenchmarkParsers measured it only 0–20%
 // faster on a busy machine, so encoding/csv stays.)
 func newParser(r io.Reader, d dialect) parser {
+	lim := &recordLimit{r: r, max: maxRecordBytes}
 	if d.rfc() {
-		c := csv.NewReader(r)
+		c := csv.NewReader(lim)
 		c.Comma = d.delim
 		c.FieldsPerRecord = -1
 		c.ReuseRecord = true
-		return &rfcParser{r: c}
+		return &rfcParser{r: c, lim: lim}
 	}
-	return newEscParser(r, d)
+	p := newEscParser(lim, d)
+	p.lim = lim
+	return p
+}
+
+// MaxRecordBytes is the longest record read: one line, or the lines of a
+// quoted field that spans several (blank lines before it count too). A
+// longer one fails the source: each record is held in memory whole, and
+// no table a person made has one.
+const MaxRecordBytes = 64 << 20
+
+// maxRecordBytes is MaxRecordBytes; tests lower it.
+var maxRecordBytes int64 = MaxRecordBytes
+
+// recordLimit fails reads once more than max bytes were read since the
+// start of the record (reset by the parser), and from then on. The
+// parsers read ahead through a buffer, so the limit holds to within the
+// buffer's size.
+type recordLimit struct {
+	r      io.Reader
+	n, max int64
+	err    error
+}
+
+func (l *recordLimit) reset() { l.n = 0 }
+
+func (l *recordLimit) Read(b []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if l.n > l.max {
+		l.err = fmt.Errorf("%w: a record is longer than %d MiB, the most Dele reads in one record (is this a table?)", errWrongFormat, l.max>>20)
+		return 0, l.err
+	}
+	n, err := l.r.Read(b)
+	l.n += int64(n)
+	return n, err
 }
 
 // rfcParser reads RFC 4180 CSV with encoding/csv.
-type rfcParser struct{ r *csv.Reader }
+type rfcParser struct {
+	r    *csv.Reader
+	lim  *recordLimit
+	last int64 // line of the last record
+}
 
 func (p *rfcParser) next() ([]string, int64, error) {
+	p.lim.reset()
 	rec, err := p.r.Read()
 	if err != nil {
-		return nil, 0, err
+		return nil, p.last, err
 	}
 	line, _ := p.r.FieldPos(0)
+	p.last = int64(line)
 	return rec, int64(line), nil
 }
 
@@ -71,6 +114,7 @@ type escParser struct {
 	// strict is RFC 4180 as encoding/csv reads it: a quote inside an
 	// unquoted field or text after a closing quote is a ParseError.
 	strict    bool
+	lim       *recordLimit // nil: no limit
 	long, buf []byte
 	ends      []int
 	fields    []string
@@ -101,6 +145,9 @@ func (p *escParser) readLine() ([]byte, error) {
 		}
 		line = p.long
 	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err // a failed read: the line may be cut anywhere
+	}
 	if len(line) > 0 {
 		p.line++
 		if errors.Is(err, io.EOF) {
@@ -119,13 +166,16 @@ func (p *escParser) readLine() ([]byte, error) {
 }
 
 func (p *escParser) next() ([]string, int64, error) {
+	if p.lim != nil {
+		p.lim.reset()
+	}
 	for {
 		line, err := p.readLine()
 		if len(line) == 0 {
 			if err == nil {
 				err = io.EOF
 			}
-			return nil, 0, err
+			return nil, p.line, err
 		}
 		if len(line) == 1 && line[0] == '\n' {
 			continue // empty line
