@@ -4,6 +4,11 @@ if [ "${DELE_SKIP_INSTALL:-0}" != 1 ]; then
 	APT_PACKAGES=(postgresql chromium wrk fonts-dejavu-core)
 	missing=()
 	for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	# Node.js runs the independent test tools (DuckDB, SHACL, RDF parsers,
+	# Redocly, Playwright). These machines ship Node.js 20; elsewhere take
+	# Debian's.
+	command -v node >/dev/null 2>&1 || missing+=(nodejs)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 		echo "installing Debian packages: ${missing[*]}"
