@@ -266,7 +266,7 @@ func TestLeastPrivilege(t *testing.T) {
 // TestEvents checks the functions' triggers: the dispatcher's schedule
 // (which package schedule must understand), the worker's SQS source with
 // batch size 1 and partial batch responses, the catalog's EventBridge rule
-// on published manifests, and the HTTP API route of the api.
+// on published manifests, and the HTTP API routes of the api.
 func TestEvents(t *testing.T) {
 	root := parse(t)
 	fn := func(id string, keys ...string) *node {
@@ -297,8 +297,10 @@ func TestEvents(t *testing.T) {
 	if text(get(root, "Resources", "PublicBucket", "Properties", "NotificationConfiguration", "EventBridgeConfiguration", "EventBridgeEnabled")) != "true" {
 		t.Error("the public bucket does not send its events to EventBridge")
 	}
-	if got := text(get(root, "Resources", "HttpApiRoute", "Properties", "RouteKey")); got != "GET /api/{proxy+}" {
-		t.Errorf("HTTP API route %q", got)
+	for route, key := range map[string]string{"HttpApiRoute": "GET", "HttpApiHeadRoute": "HEAD", "HttpApiOptionsRoute": "OPTIONS"} {
+		if got := text(get(root, "Resources", route, "Properties", "RouteKey")); got != key+" /api/{proxy+}" {
+			t.Errorf("HTTP API route %s: %q", route, got)
+		}
 	}
 	if got := text(get(root, "Resources", "ApiFunction", "Properties", "Environment", "Variables", "DELE_API_PREFIX")); got != "/api" {
 		t.Errorf("api prefix %q", got)
