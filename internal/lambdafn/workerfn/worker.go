@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -83,6 +85,9 @@ func New(ctx context.Context, cfg *lambdafn.Config) (*Worker, error) {
 		return nil, err
 	}
 	log := cfg.Logger()
+	if removed := CleanTemp(cfg.TempDir); len(removed) > 0 {
+		log.Warn("removed the temporary files of runs that did not finish (timeout?)", "folders", removed)
+	}
 	w := &Worker{
 		Env: pipeline.Env{
 			Public: public, Private: private, Config: conf, TempDir: cfg.TempDir, Log: log,
@@ -172,4 +177,24 @@ func EnvNames(def *datasets.Definition) []string {
 		}
 	}
 	return names
+}
+
+// CleanTemp removes the run folders (dele-<id>-*) that a run left in dir
+// when it was stopped, by a timeout, before it could remove them: Lambda
+// keeps /tmp between invocations of an execution environment, and a
+// worker starts no run before its init. It returns the names removed.
+func CleanTemp(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "dele-") && e.Name() != "dele-api-cache" {
+			if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
+				removed = append(removed, e.Name())
+			}
+		}
+	}
+	return removed
 }

@@ -206,3 +206,20 @@ func hashedCopy(t *testing.T) string {
 	}
 	return dir
 }
+
+func TestCleanTemp(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"dele-normpriser-raolje-123", "dele-api-cache", "other"} {
+		if err := os.MkdirAll(filepath.Join(dir, d, "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := CleanTemp(dir); strings.Join(got, " ") != "dele-normpriser-raolje-123" {
+		t.Fatalf("removed %v", got)
+	}
+	for _, d := range []string{"dele-api-cache", "other"} {
+		if _, err := os.Stat(filepath.Join(dir, d)); err != nil {
+			t.Error(err)
+		}
+	}
+}
