@@ -47,7 +47,11 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// No WriteTimeout: a large download may take minutes on a slow line.
+	// The query API bounds its own requests (openapi.Limits.Timeout);
+	// requests have no body, so reading one is quick or it is cut.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(env.stdout, "Serving %s on http://%s/ (portal /, catalog /catalog, OpenAPI /openapi.json, API /api/datasets). Ctrl-C stops.\n", *out, ln.Addr())
 	go func() {
 		<-ctx.Done()
