@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,8 +17,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
-	xbuffer "github.com/xitongsys/parquet-go-source/buffer"
-	xreader "github.com/xitongsys/parquet-go/reader"
 
 	"github.com/dele-opendata/dele/internal/table"
 	"github.com/dele-opendata/dele/internal/tableschema"
@@ -28,11 +25,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// arrowTypes is what Arrow must read back for each Table Schema type.
+// arrowTypes is what Arrow must read back for each Table Schema type
+// ("decimal" is a number with format decimal(p,s)).
 var arrowTypes = map[string]string{
 	"integer": "int64", "year": "int64", "number": "float64", "boolean": "bool",
 	"date": "date32", "datetime": "timestamp[us, tz=UTC]",
 	"string": "utf8", "time": "utf8", "geopoint": "utf8",
+	"decimal": "decimal(%d, %d)",
 }
 
 // duckTypes is what DuckDB must report for each Table Schema type.
@@ -40,15 +39,15 @@ var duckTypes = map[string]string{
 	"integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN",
 	"date": "DATE", "datetime": "TIMESTAMP WITH TIME ZONE",
 	"string": "VARCHAR", "time": "VARCHAR", "geopoint": "VARCHAR",
+	"decimal": "DECIMAL(%d,%d)",
 }
 
+// wantType returns the type a reader must report for field i of tt, from
+// its map of Table Schema type to reader type.
 func wantType(types map[string]string, tt testTable, i int) string {
 	f := tt.schema.Fields[i]
 	if p, s, ok, _ := parseDecimal(f.Format); ok && f.Type == "number" {
-		if types["number"] == "DOUBLE" {
-			return fmt.Sprintf("DECIMAL(%d,%d)", p, s)
-		}
-		return fmt.Sprintf("decimal(%d, %d)", p, s)
+		return fmt.Sprintf(types["decimal"], p, s)
 	}
 	return types[string(f.Type)]
 }
@@ -112,85 +111,6 @@ func readArrow(t *testing.T, data []byte) (names, types []string, cols [][]cell,
 	return names, types, cols, meta
 }
 
-// readXitongsys reads data with github.com/xitongsys/parquet-go, an
-// implementation independent of Arrow's.
-func readXitongsys(t *testing.T, tt testTable, data []byte) [][]cell {
-	t.Helper()
-	pf := xbuffer.NewBufferFileFromBytes(data)
-	pr, err := xreader.NewParquetColumnReader(pf, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pr.ReadStop()
-	n := pr.GetNumRows()
-	if int(n) != tt.rowCount() {
-		t.Fatalf("xitongsys: %d rows, want %d", n, tt.rowCount())
-	}
-	cols := make([][]cell, len(tt.schema.Fields))
-	for i, f := range tt.schema.Fields {
-		if n == 0 {
-			continue
-		}
-		vals, _, _, err := pr.ReadColumnByIndex(int64(i), n)
-		if err != nil {
-			t.Fatalf("xitongsys: column %s: %v", f.Name, err)
-		}
-		scale := decimalScale(f)
-		for _, v := range vals {
-			switch x := v.(type) {
-			case nil:
-				cols[i] = append(cols[i], nil)
-			case int32:
-				cols[i] = append(cols[i], int64(x))
-			case int64:
-				if scale >= 0 {
-					cols[i] = append(cols[i], formatScaled(x, scale))
-				} else {
-					cols[i] = append(cols[i], x)
-				}
-			case float64, bool, string:
-				cols[i] = append(cols[i], x)
-			default:
-				t.Fatalf("xitongsys: column %s: unexpected value %T", f.Name, v)
-			}
-		}
-	}
-	return cols
-}
-
-type duckResult struct {
-	Rows    int `json:"rows"`
-	Columns []struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
-	} `json:"columns"`
-	Values [][]any `json:"values"`
-}
-
-// readDuckDB reads a file with DuckDB (through Node).
-func readDuckDB(t *testing.T, kind, path string) duckResult {
-	t.Helper()
-	nodeDir := testenv.NodeDir(t)
-	script, err := filepath.Abs(filepath.Join("testdata", "duckdb-read.mjs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", script, nodeDir, kind, path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("duckdb: %v\n%s", err, stderr.String())
-	}
-	var res duckResult
-	d := json.NewDecoder(bytes.NewReader(out))
-	d.UseNumber()
-	if err := d.Decode(&res); err != nil {
-		t.Fatalf("duckdb: %v", err)
-	}
-	return res
-}
-
 // duckColumns converts DuckDB's canonical values to cells.
 func duckColumns(t *testing.T, tt testTable, res duckResult) [][]cell {
 	t.Helper()
@@ -211,6 +131,12 @@ func duckColumns(t *testing.T, tt testTable, res duckResult) [][]cell {
 				c = f
 			case string:
 				switch {
+				case typ == "DOUBLE": // Infinity, -Infinity, NaN
+					f, err := strconv.ParseFloat(x, 64)
+					if err != nil {
+						t.Fatalf("duckdb: column %s: %v", res.Columns[i].Name, err)
+					}
+					c = f
 				case typ == "BIGINT" || strings.HasPrefix(typ, "TIMESTAMP"):
 					n, err := strconv.ParseInt(x, 10, 64)
 					if err != nil {
@@ -238,20 +164,9 @@ func duckColumns(t *testing.T, tt testTable, res duckResult) [][]cell {
 // TestParquetInterop writes every representative table and reads it back
 // with three independent readers: Arrow, xitongsys/parquet-go and DuckDB.
 func TestParquetInterop(t *testing.T) {
+	var files []interopFile
 	for _, tt := range representativeTables(t) {
-		t.Run(tt.name, func(t *testing.T) {
-			data := writeParquet(t, tt)
-
-			names, types, cols, meta := readArrow(t, data)
-			if got, want := strings.Join(names, ","), strings.Join(tt.schema.Names(), ","); got != want {
-				t.Errorf("arrow: columns %s, want %s", got, want)
-			}
-			for i := range types {
-				if want := wantType(arrowTypes, tt, i); types[i] != want {
-					t.Errorf("arrow: column %s has type %s, want %s", names[i], types[i], want)
-				}
-			}
-			diffColumns(t, "arrow", tt, cols)
+		files = append(files, interopFile{tt: tt, data: writeParquet(t, tt), meta: func(t *testing.T, meta map[string]string) {
 			if meta[MetaDataset] != "test-"+tt.name || meta[MetaVersion] == "" {
 				t.Errorf("metadata: dataset %q, version %q", meta[MetaDataset], meta[MetaVersion])
 			}
@@ -259,27 +174,9 @@ func TestParquetInterop(t *testing.T) {
 			if meta[MetaSchema] != string(js) {
 				t.Errorf("metadata: schema is\n%s\nwant\n%s", meta[MetaSchema], js)
 			}
-
-			diffColumns(t, "xitongsys", tt, readXitongsys(t, tt, data))
-
-			path := filepath.Join(t.TempDir(), tt.name+".parquet")
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			res := readDuckDB(t, "parquet", path)
-			if res.Rows != tt.rowCount() {
-				t.Errorf("duckdb: %d rows, want %d", res.Rows, tt.rowCount())
-			}
-			for i, c := range res.Columns {
-				if c.Name != tt.schema.Fields[i].Name || c.Type != wantType(duckTypes, tt, i) {
-					t.Errorf("duckdb: column %d is %s %s, want %s %s", i, c.Name, c.Type, tt.schema.Fields[i].Name, wantType(duckTypes, tt, i))
-				}
-			}
-			if tt.rowCount() > 0 {
-				diffColumns(t, "duckdb", tt, duckColumns(t, tt, res))
-			}
-		})
+		}})
 	}
+	checkInterop(t, files)
 }
 
 // TestParquetLayout checks row groups, statistics, compression and the
@@ -338,28 +235,33 @@ func TestParquetLayout(t *testing.T) {
 // TestParquetSchemaGolden pins the Parquet schema written for each table.
 func TestParquetSchemaGolden(t *testing.T) {
 	for _, tt := range representativeTables(t) {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParquetSchema(tt.schema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "schema", tt.name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("schema differs from %s (run with -update if intended):\n%s", golden, got)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkSchemaGolden(t, tt.name, tt.schema) })
+	}
+}
+
+// checkSchemaGolden compares the Parquet schema written for s with
+// testdata/schema/<name>.txt (rewritten with -update).
+func checkSchemaGolden(t *testing.T, name string, s *tableschema.Schema) {
+	t.Helper()
+	got, err := ParquetSchema(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(testenv.RepoRoot(t), "internal", "convert", "testdata", "schema", name+".txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("schema differs from %s (run with -update if intended):\n%s", golden, got)
 	}
 }
 
