@@ -146,8 +146,15 @@ func (c *CSVWriter) appendValue(b []byte, k table.Kind, col *table.Column, r int
 		return strconv.AppendInt(b, col.Ints[r], 10), nil
 	case table.KindFloat:
 		f := col.Floats[r]
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("number %v cannot be written", f)
+		// Table Schema's spellings of the special values, which
+		// strconv.ParseFloat, DuckDB and spreadsheets read back.
+		switch {
+		case math.IsNaN(f):
+			return append(b, "NaN"...), nil
+		case math.IsInf(f, 1):
+			return append(b, "INF"...), nil
+		case math.IsInf(f, -1):
+			return append(b, "-INF"...), nil
 		}
 		n := len(b)
 		b = strconv.AppendFloat(b, f, 'f', -1, 64)

@@ -219,7 +219,7 @@ func (b *build) run(ctx context.Context) error {
 	if contentHash != "" {
 		version = publish.VersionID(res.Start, contentHash)
 	}
-	w, err := newWriters(b.dir, def, schema, convert.Metadata{DatasetID: def.ID, Version: version})
+	w, err := newWriters(b.dir, def, published, convert.Metadata{DatasetID: def.ID, Version: version})
 	if err != nil {
 		return fmt.Errorf("convert: %w", err)
 	}
@@ -256,7 +256,7 @@ func (b *build) run(ctx context.Context) error {
 		return err
 	}
 	if b.prev != nil && b.prev.Schema != nil {
-		d := validate.Drift(b.prev.Schema, schema)
+		d := validate.Drift(b.prev.Schema, published)
 		res.Report.Drift = &d
 		if d.Breaking && !def.Validation.AcceptBreakingChanges {
 			return fmt.Errorf("validate: breaking schema change: %s; set validation.acceptBreakingChanges to publish a new major version", d.Message)
@@ -274,7 +274,7 @@ func (b *build) run(ctx context.Context) error {
 		res.Outcome, res.Message = MetadataOnly, decision.Message
 		return nil
 	}
-	if err := b.publish(ctx, schema, version, contentHash); err != nil {
+	if err := b.publish(ctx, published, version, contentHash); err != nil {
 		return err
 	}
 	return b.saveState(ctx, rep)
