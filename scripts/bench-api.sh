@@ -7,7 +7,7 @@
 # API on loopback, then runs wrk against a filtered first-page query on the
 # sorted column (id) and a few other queries. Prints requests/s and latency
 # percentiles per query; run it several times on a quiet machine and report
-# medians (see openapi/BENCH.md).
+# medians (the README's Performance section has figures from scripts/bench-run-serve.sh, which serves through dele serve).
 #
 # Environment: ROWS, DURATION (default 20s), THREADS (2), CONNECTIONS (16),
 # ADDR (127.0.0.1:18089), RUNS (3).
