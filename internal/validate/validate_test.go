@@ -311,3 +311,34 @@ func TestMaxErrors(t *testing.T) {
 		t.Errorf("quarantine has %d rows, want all 3", len(q))
 	}
 }
+
+// TestTypeErrorsOtherTypes: for the types the municipal table above does
+// not hold, a valid value passes and one broken value is one type-error.
+func TestTypeErrorsOtherTypes(t *testing.T) {
+	for _, tc := range []struct {
+		typ       tableschema.Type
+		good, bad string
+	}{
+		{tableschema.Time, "08:30:00", "25:00:00"},
+		{tableschema.YearMonth, "2024-08", "2024-13"},
+		{tableschema.Duration, "P1Y2M3DT4H", "1 år"},
+		{tableschema.GeoPoint, "58.97,5.73", "58.97;nord"},
+		{tableschema.Year, "2024", "20x4"},
+	} {
+		t.Run(string(tc.typ), func(t *testing.T) {
+			schema := &tableschema.Schema{Fields: []tableschema.Field{{Name: "v", Type: tc.typ}}}
+			c := tcase{schema: schema, header: []string{"v"}, rows: [][]string{{tc.good}, {tc.good}}}
+			if rep, _, _ := c.run(t); rep.Invalid != 0 {
+				t.Fatalf("valid %s %q rejected: %+v", tc.typ, tc.good, rep.Counts)
+			}
+			c.rows[1] = []string{tc.bad}
+			rep, _, q := c.run(t)
+			if rep.Invalid != 1 || rep.Counts[CheckTypeError] != 1 {
+				t.Errorf("%s %q: invalid %d, counts %v; want one type-error", tc.typ, tc.bad, rep.Invalid, rep.Counts)
+			}
+			if len(q) != 1 || !slices.Contains(q[0], tc.bad) {
+				t.Errorf("quarantine %q does not hold %q", q, tc.bad)
+			}
+		})
+	}
+}
