@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/lambdafn"
+	"github.com/dele-opendata/dele/internal/lambdafn/emf"
 	"github.com/dele-opendata/dele/internal/lambdafn/secrets"
 	"github.com/dele-opendata/dele/internal/pipeline"
 )
@@ -50,6 +52,10 @@ type Worker struct {
 	SecretRefs map[string]string
 	Secrets    Resolver
 	Log        *slog.Logger
+	// Metrics receives one CloudWatch Embedded Metric Format line per run
+	// (rows processed, rejected, duration, by dataset); os.Stdout in
+	// Lambda, whose log lines CloudWatch turns into metrics.
+	Metrics io.Writer
 }
 
 // Handler builds the worker from the configuration; functions/worker passes
@@ -96,6 +102,7 @@ func New(ctx context.Context, cfg *lambdafn.Config) (*Worker, error) {
 		SecretRefs:  cfg.Secrets,
 		Secrets:     secrets.New(awsCfg),
 		Log:         log,
+		Metrics:     os.Stdout,
 	}
 	for _, d := range defs {
 		w.Definitions[d.ID] = d
@@ -117,6 +124,7 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
 		res, err := w.Run(ctx, rec.Body)
+		w.metrics(res)
 		if err != nil {
 			w.log().Error("run failed", "messageId", rec.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
@@ -131,6 +139,27 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			"rejected", res.Rejected, "message", res.Message)
 	}
 	return resp, nil
+}
+
+// metrics writes the run's EMF line (namespace Dele, dimension Dataset).
+func (w *Worker) metrics(res *pipeline.Result) {
+	if w.Metrics == nil || res == nil {
+		return
+	}
+	err := emf.Write(w.Metrics, emf.Record{
+		Namespace: "Dele", Time: res.Start.Add(res.Duration), Dimensions: map[string]string{"Dataset": res.Dataset},
+		Metrics: []emf.Metric{
+			{Name: "RowsProcessed", Unit: "Count", Value: float64(res.RowsIn)},
+			{Name: "RowsPublished", Unit: "Count", Value: float64(res.RowsOut)},
+			{Name: "RowsRejected", Unit: "Count", Value: float64(res.Rejected)},
+			{Name: "Duration", Unit: "Milliseconds", Value: float64(res.Duration.Milliseconds())},
+			{Name: "Failed", Unit: "Count", Value: map[bool]float64{true: 0, false: 1}[res.Outcome.OK()]},
+		},
+		Properties: map[string]any{"RunId": res.RunID, "Outcome": string(res.Outcome), "Version": res.Version},
+	})
+	if err != nil {
+		w.log().Error("write metrics", "dataset", res.Dataset, "err", err)
+	}
 }
 
 // ErrUnknownDataset means a message names a dataset that is not among

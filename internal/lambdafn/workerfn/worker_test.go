@@ -1,6 +1,7 @@
 package workerfn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,8 @@ func invoke(t *testing.T, w *Worker, payload []byte) events.SQSEventResponse {
 // checks that the dataset is published and a run record written.
 func TestWorkerPublishes(t *testing.T) {
 	w := newWorker(t, fntest.Definitions(t), &fakeSecrets{}, nil)
+	var metrics bytes.Buffer
+	w.Metrics = &metrics
 	resp := invoke(t, w, fntest.Event(t, "sqs-event.json"))
 	if len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures %+v", resp.BatchItemFailures)
@@ -99,6 +102,26 @@ func TestWorkerPublishes(t *testing.T) {
 	}
 	if m.Rows < 1000 {
 		t.Fatalf("published %d rows", m.Rows)
+	}
+	// One CloudWatch Embedded Metric Format line for the run.
+	var line struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+			}
+		} `json:"_aws"`
+		Dataset       string
+		RowsPublished float64
+		RowsRejected  *float64
+		Duration      *float64
+	}
+	if err := json.Unmarshal(metrics.Bytes(), &line); err != nil {
+		t.Fatalf("metrics line %q: %v", metrics.String(), err)
+	}
+	if line.Dataset != fntest.Dataset || int64(line.RowsPublished) != m.Rows || line.RowsRejected == nil || line.Duration == nil ||
+		len(line.AWS.CloudWatchMetrics) != 1 || line.AWS.CloudWatchMetrics[0].Namespace != "Dele" {
+		t.Errorf("metrics line %s", metrics.String())
 	}
 	if _, ok := m.File(publish.FileParquet); !ok {
 		t.Fatalf("no Parquet file in %+v", m.Files)
