@@ -6,7 +6,8 @@
 #   datasets/     the definitions (*.yaml); the worker also gets
 #                 datasets/sources/, the local source files they read
 # which `sam deploy` zips and uploads (template.yaml's CodeUri points at
-# these folders). Definitions are bundled, so a changed definition is
+# these folders), and OUT/<function>.zip, the same folder zipped for
+# `aws lambda update-function-code --zip-file` or any other deploy tool. Definitions are bundled, so a changed definition is
 # deployed by running this script and `sam deploy` again.
 #
 # Usage: infra/build.sh [function ...]      (default: dispatcher worker catalog api)
@@ -35,5 +36,6 @@ for fn in "${fns[@]}"; do
 	if [ "$fn" = worker ] && [ -d "$root/datasets/sources" ]; then
 		cp -R "$root/datasets/sources" "$dir/datasets/sources"
 	fi
-	echo "built $dir ($(du -sh "$dir/bootstrap" | cut -f1) bootstrap, linux/$arch)"
+	(cd "$root" && go run ./infra/zipdir "$dir" "$out/$fn.zip")
+	echo "built $dir and $out/$fn.zip ($(du -sh "$dir/bootstrap" | cut -f1) bootstrap, $(du -sh "$out/$fn.zip" | cut -f1) zipped, linux/$arch)"
 done
