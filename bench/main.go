@@ -32,8 +32,12 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/benchdata"
+	"github.com/dele-opendata/dele/internal/config"
 	"github.com/dele-opendata/dele/internal/convert"
+	"github.com/dele-opendata/dele/internal/pipeline"
+	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
 
 // result is what a child run prints as JSON.
@@ -100,6 +104,16 @@ func runChild(tool, in, out string, threads int) (result, error) {
 		if err := o.Close(); err != nil {
 			return result{}, err
 		}
+	case "dele-run":
+		// What `dele run` does with the file: detection, the personal-data
+		// scan of every cell, validation against the declared schema,
+		// Parquet, publishing with read-back verification, catalog and
+		// portal. The time includes all of it; the size is the Parquet file.
+		n, size, err := deleRun(in, filepath.Dir(out))
+		if err != nil {
+			return result{}, err
+		}
+		return result{Seconds: time.Since(start).Seconds(), Rows: n, Bytes: size}, nil
 	case "duckdb":
 		db, err := sql.Open("duckdb", "")
 		if err != nil {
@@ -124,6 +138,63 @@ func runChild(tool, in, out string, threads int) (result, error) {
 		return result{}, err
 	}
 	return result{Seconds: secs, Rows: rows, Bytes: st.Size()}, nil
+}
+
+// deleRun publishes in as a dataset with the real pipeline into a new
+// folder under work, and returns the rows published and the Parquet size.
+func deleRun(in, work string) (int64, int64, error) {
+	dir, err := os.MkdirTemp(work, "run-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	def := fmt.Sprintf(`id: kommunale-tilskudd
+title: { nb: Kommunale tilskudd (generert) }
+description: { nb: Generert testdatasett for ytelsesmåling. }
+publisher: { orgnr: "964965226", name: Stavanger kommune, kommunenummer: "1103" }
+contact: { name: Digitalisering, email: postmottak@stavanger.kommune.no }
+themes: [GOVE]
+license: NLOD-2.0
+access: PUBLIC
+schedule: rate(1 day)
+source: { type: csv, path: %s, delimiter: ";", encoding: utf-8 }
+classification: { allow: { navn: [person-name], adresse: [address-with-name] } }
+outputs: [parquet]
+`, filepath.Base(in))
+	d, err := datasets.Parse(filepath.Join(filepath.Dir(in), "kommunale-tilskudd.yaml"), []byte(def))
+	if err != nil {
+		return 0, 0, err
+	}
+	d.Schema = benchdata.Schema()
+	if ps := datasets.Check(d); len(ps) > 0 {
+		return 0, 0, fmt.Errorf("definition: %v", ps)
+	}
+	pub, err := fsstore.New(filepath.Join(dir, "public"))
+	if err != nil {
+		return 0, 0, err
+	}
+	priv, err := fsstore.New(filepath.Join(dir, "private"))
+	if err != nil {
+		return 0, 0, err
+	}
+	cfg := &config.Config{BaseURL: "http://localhost:8080", Catalog: config.Catalog{ID: "bench", TitleNB: "Bench", DescNB: "Bench",
+		PublisherNr: "964965226", Publisher: "Stavanger kommune", Kommunenummer: "1103", ContactName: "Bench", ContactEmail: "bench@example.no"}}
+	cfg = cfg.WithBaseURL(cfg.BaseURL)
+	env := &pipeline.Env{Public: pub, Private: priv, Config: cfg, TempDir: dir, Getenv: func(string) string { return "" }}
+	res, err := pipeline.RunAll(context.Background(), env, []*datasets.Definition{d}, []*datasets.Definition{d})
+	if err != nil {
+		return 0, 0, err
+	}
+	r := res[0]
+	if r.Outcome != pipeline.Published {
+		return 0, 0, fmt.Errorf("dele run: %s: %s", r.Outcome, r.Message)
+	}
+	for _, f := range r.Files {
+		if f.Name == "data.parquet" {
+			return r.RowsOut, f.Size, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("dele run published no Parquet file")
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -164,12 +235,10 @@ func drive(rowsFlag string, runs int, dir string, threads int) error {
 			return err
 		}
 		samples := map[string][]sample{}
-		tools := []string{"dele", "duckdb"}
+		tools := []string{"dele", "dele-run", "duckdb"}
 		for run := range runs {
-			order := tools
-			if run%2 == 1 {
-				order = []string{tools[1], tools[0]}
-			}
+			// Rotate which tool goes first.
+			order := append(slices.Clone(tools[run%len(tools):]), tools[:run%len(tools)]...)
 			for _, tool := range order {
 				s, err := runOnce(self, tool, in, filepath.Join(dir, tool+".parquet"), threads)
 				if err != nil {
@@ -191,10 +260,13 @@ func drive(rowsFlag string, runs int, dir string, threads int) error {
 			lo := slices.MinFunc(ss, func(a, b sample) int { return cmpf(a.wall, b.wall) }).wall
 			hi := slices.MaxFunc(ss, func(a, b sample) int { return cmpf(a.wall, b.wall) }).wall
 			ratio := "–"
-			if tool == "dele" {
-				ratio = fmt.Sprintf("%.2f", med["dele"]/med["duckdb"])
+			if tool != "duckdb" {
+				ratio = fmt.Sprintf("%.2f", med[tool]/med["duckdb"])
 			}
 			name := "Dele (`convert.CSVToParquet`, GOMAXPROCS=" + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"
+			if tool == "dele-run" {
+				name = "Dele, the whole `dele run` (scan, validate, Parquet, publish, catalog)"
+			}
 			if tool == "duckdb" {
 				name = fmt.Sprintf("DuckDB 1.5.6 (threads=%d)", threads)
 			}
