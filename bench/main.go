@@ -1,5 +1,8 @@
 // Command bench times Dele's CSV→Parquet conversion against DuckDB on the
-// same deterministic municipal CSV (internal/benchdata), in the same run.
+// same deterministic municipal CSV (internal/benchdata), in the same run:
+// convert.CSVToParquet (the conversion alone), the whole `dele run` path
+// (pipeline.Run: detection, personal-data scan, validation, Parquet,
+// publishing with read-back, catalog and portal) and DuckDB's COPY.
 //
 // It generates the file (1M and 10M rows by default) in a temporary
 // directory, then runs each converter in its own subprocess, interleaved
