@@ -377,7 +377,7 @@ func addCommonComponents(doc *openapi3.T) {
 	}}
 	cs.Parameters["version"] = &openapi3.ParameterRef{Value: &openapi3.Parameter{
 		Name: "version", In: "path", Required: true, Description: "A retained published version.",
-		Schema: openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[A-Za-z0-9._-]+$"}),
+		Schema: openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[A-Za-z0-9._-]+$", MaxLength: openapi3.Ptr(uint64(64))}),
 	}}
 }
 

@@ -29,7 +29,14 @@ func (h *Handler) versionOf(ctx context.Context, ds *apiDataset, version string)
 	v, ok := h.versions[key]
 	h.mu.Unlock()
 	if !ok {
+		if publish.CheckID(version) != nil {
+			// Not a version id: no object can hold it.
+			return nil, nil, nil, fmt.Errorf("version %q: %w", version, store.ErrNotExist)
+		}
 		b, err := store.ReadAll(ctx, h.opts.Store, key)
+		if errors.Is(err, store.ErrInvalidKey) {
+			return nil, nil, nil, fmt.Errorf("version %q: %w", version, store.ErrNotExist)
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
