@@ -80,6 +80,17 @@ func (f *fixture) run(d *datasets.Definition) *Result {
 // changed, byte for byte.
 func snapshot(t *testing.T, st store.Store, prefix string) map[string]string {
 	t.Helper()
+	m := contents(t, st, prefix)
+	for k, v := range m {
+		s := sha256.Sum256([]byte(v))
+		m[k] = hex.EncodeToString(s[:])
+	}
+	return m
+}
+
+// contents returns every object under prefix in st, keyed by key.
+func contents(t *testing.T, st store.Store, prefix string) map[string]string {
+	t.Helper()
 	objs, err := st.List(context.Background(), prefix)
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +101,7 @@ func snapshot(t *testing.T, st store.Store, prefix string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := sha256.Sum256(b)
-		m[o.Key] = hex.EncodeToString(s[:])
+		m[o.Key] = string(b)
 	}
 	return m
 }

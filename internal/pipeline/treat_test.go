@@ -19,24 +19,6 @@ var rawValues = []string{
 	"12.05.1971", "1971-05-12", "03.11.1984", "1984-11-03", "28.02.1990", "1990-02-28",
 }
 
-// publicText returns every public object's content, keyed by key.
-func publicText(t *testing.T, st store.Store) map[string]string {
-	t.Helper()
-	objs, err := st.List(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, o := range objs {
-		b, err := store.ReadAll(context.Background(), st, o.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[o.Key] = string(b)
-	}
-	return m
-}
-
 // TestTreatmentsEndToEnd: a dataset with a fødselsnummer, names, e-mails
 // and birth dates is held back as declared; with drop, mask, hash and
 // generalise treatments it is published, and no raw value reaches any
@@ -74,7 +56,7 @@ func TestTreatmentsEndToEnd(t *testing.T) {
 			t.Errorf("private text report holds the value %q", v)
 		}
 	}
-	for k, body := range publicText(t, f.env.Public) {
+	for k, body := range contents(t, f.env.Public, "") {
 		for _, v := range rawValues {
 			if strings.Contains(body, v) {
 				t.Errorf("held-back run: public object %s holds %q", k, v)
@@ -94,7 +76,7 @@ func TestTreatmentsEndToEnd(t *testing.T) {
 	if res.Outcome != Published || res.RowsOut != 3 {
 		t.Fatalf("treated: outcome %s, %d rows (%s)", res.Outcome, res.RowsOut, res.Message)
 	}
-	pub := publicText(t, f.env.Public)
+	pub := contents(t, f.env.Public, "")
 	for k, body := range pub {
 		for _, v := range rawValues {
 			if strings.Contains(body, v) {
