@@ -91,6 +91,11 @@ func Run(ctx context.Context, in <-chan *table.Batch, recycle chan<- *table.Batc
 			recycle <- b
 		}
 	}
+	if err == nil {
+		// ctx ended after the last batch (the producer gave up): the
+		// output is not finished.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return err
 	}

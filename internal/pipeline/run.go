@@ -231,9 +231,6 @@ func (b *build) run(ctx context.Context) error {
 	if err := v.Close(); err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
-	if err := w.close(); err != nil {
-		return err
-	}
 	if contentHash == "" {
 		// The source kind gives no hash of its raw bytes (a database query,
 		// a JSON file): hash what was produced instead.
@@ -282,10 +279,13 @@ func (b *build) run(ctx context.Context) error {
 
 // stream reads every record, treats, scans and validates it into batches,
 // which an encoder converts in its own goroutine while the next batch is
-// filled.
+// filled. When every record was read and written, the files are finished.
 func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) (err error) {
 	enc := newEncoder(ctx, w, schema, batchRows)
 	defer func() {
+		if err != nil {
+			enc.abort()
+		}
 		if werr := enc.wait(); err == nil {
 			err = werr
 		}

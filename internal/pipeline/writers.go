@@ -24,8 +24,11 @@ type writers struct {
 	bufs    []*bufio.Writer
 	parquet *convert.ParquetWriter
 	csvs    []*convert.CSVWriter
-	names   []string
-	closed  bool
+	// outs writes to the Parquet writer and the CSV writers concurrently,
+	// naming the output in its errors.
+	outs   convert.Fanout
+	names  []string
+	closed bool
 }
 
 // outputFile names a data file and its media type.
@@ -57,6 +60,7 @@ func newWriters(dir string, def *datasets.Definition, schema *tableschema.Schema
 			w.abort()
 			return nil, err
 		}
+		w.outs = append(w.outs, labelled{w.parquet, "convert to Parquet"})
 	}
 	for _, o := range []struct {
 		kind string
@@ -77,22 +81,14 @@ func newWriters(dir string, def *datasets.Definition, schema *tableschema.Schema
 			return nil, err
 		}
 		w.csvs = append(w.csvs, cw)
+		w.outs = append(w.outs, labelled{cw, "convert to CSV"})
 	}
 	return w, nil
 }
 
-// write encodes b into every output: the Parquet file and each CSV file
+// Write encodes b into every output: the Parquet file and each CSV file
 // concurrently (the Parquet writer also encodes its columns in parallel).
-func (w *writers) write(b *table.Batch) error {
-	var outs convert.Fanout
-	if w.parquet != nil {
-		outs = append(outs, labelled{w.parquet, "convert to Parquet"})
-	}
-	for _, c := range w.csvs {
-		outs = append(outs, labelled{c, "convert to CSV"})
-	}
-	return outs.Write(b)
-}
+func (w *writers) Write(b *table.Batch) error { return w.outs.Write(b) }
 
 // labelled names the output in its write errors.
 type labelled struct {
@@ -107,57 +103,62 @@ func (l labelled) Write(b *table.Batch) error {
 	return nil
 }
 
-// encoder runs the writers in a goroutine of their own, so that reading,
-// classifying and validating the next batch overlaps with encoding the
-// last one. It owns a fixed set of batches: memory stays bounded by the
-// batch size, whatever the size of the source.
+// encoder runs convert.Run over the writers in a goroutine of its own, so
+// that reading, classifying and validating the next batch overlaps with
+// encoding the last one. It owns a fixed set of batches: memory stays
+// bounded by the batch size, whatever the size of the source.
 type encoder struct {
-	w     *writers
-	queue chan *table.Batch
-	free  chan *table.Batch
-	done  chan error
+	queue, free chan *table.Batch
+	done        chan error
 	// failed is closed when a write fails, so the producer stops early.
 	failed chan struct{}
+	cancel context.CancelFunc
 }
 
 // encoderBatches is how many batches are in flight: one being filled,
 // one waiting and one being encoded.
 const encoderBatches = 3
 
-func newEncoder(ctx context.Context, w *writers, schema *tableschema.Schema, rows int) *encoder {
-	e := &encoder{w: w, queue: make(chan *table.Batch, 1), free: make(chan *table.Batch, encoderBatches),
-		done: make(chan error, 1), failed: make(chan struct{})}
+// newEncoder starts encoding into w, which convert.Run closes (finishing
+// the files) when every batch was written and the producer did not abort.
+func newEncoder(ctx context.Context, w convert.BatchWriter, schema *tableschema.Schema, rows int) *encoder {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &encoder{queue: make(chan *table.Batch, 1), free: make(chan *table.Batch, encoderBatches),
+		done: make(chan error, 1), failed: make(chan struct{}), cancel: cancel}
 	for range encoderBatches {
 		e.free <- table.NewBatch(schema, rows)
 	}
-	go func() {
-		var err error
-		for b := range e.queue {
-			if err == nil {
-				if err = ctx.Err(); err == nil {
-					err = w.write(b)
-				}
-				if err != nil {
-					close(e.failed)
-				}
-			}
-			b.Reset()
-			e.free <- b
-		}
-		e.done <- err
-	}()
+	go func() { e.done <- convert.Run(ctx, e.queue, e.free, failFast{w, e.failed}) }()
 	return e
 }
 
+// failFast closes failed at the first write error (Run writes nothing
+// after it).
+type failFast struct {
+	convert.BatchWriter
+	failed chan struct{}
+}
+
+func (f failFast) Write(b *table.Batch) error {
+	err := f.BatchWriter.Write(b)
+	if err != nil {
+		close(f.failed)
+	}
+	return err
+}
+
 // batch returns an empty batch to fill.
-func (e *encoder) batch() *table.Batch { return <-e.free }
+func (e *encoder) batch() *table.Batch {
+	b := <-e.free
+	b.Reset()
+	return b
+}
 
 // send queues a filled batch for encoding. It returns false once a write
 // has failed: the producer should stop and call wait for the error.
 func (e *encoder) send(b *table.Batch) bool {
 	select {
 	case <-e.failed:
-		b.Reset()
 		e.free <- b
 		return false
 	default:
@@ -166,15 +167,21 @@ func (e *encoder) send(b *table.Batch) bool {
 	return true
 }
 
-// wait lets the encoder finish the queued batches and returns the first
-// write error.
+// wait lets the encoder write the queued batches and finish the files,
+// and returns the first error. After abort, the files are not finished.
 func (e *encoder) wait() error {
 	close(e.queue)
-	return <-e.done
+	err := <-e.done
+	e.cancel()
+	return err
 }
 
-// close finishes every file.
-func (w *writers) close() error {
+// abort tells the encoder that the producer failed: it stops writing and
+// leaves the files unfinished.
+func (e *encoder) abort() { e.cancel() }
+
+// Close finishes every file.
+func (w *writers) Close() error {
 	w.closed = true
 	var first error
 	keep := func(err error) {
