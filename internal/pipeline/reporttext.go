@@ -2,7 +2,8 @@ package pipeline
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -57,11 +58,7 @@ func (r *Report) text(b *strings.Builder, lang string) {
 			t("delimiter", "skilletegn"), e.Delimiter, t("header row", "overskriftsrad"), e.HeaderRow)
 	}
 	if len(e.Detected) > 0 {
-		keys := make([]string, 0, len(e.Detected))
-		for k := range e.Detected {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(e.Detected))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = k + "=" + e.Detected[k]
@@ -87,13 +84,8 @@ func (r *Report) text(b *strings.Builder, lang string) {
 		fmt.Fprintf(b, "- %s: %d\n", t("rows with the wrong number of cells", "rader med feil antall celler"), e.RaggedCount)
 	}
 	if len(r.Treatments) > 0 {
-		keys := make([]string, 0, len(r.Treatments))
-		for k := range r.Treatments {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		fmt.Fprintf(b, "\n%s\n", t("Column treatments (applied before anything is written)", "Kolonnebehandling (gjort før noe skrives)"))
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(r.Treatments)) {
 			fmt.Fprintf(b, "- %q: %s\n", k, r.Treatments[k])
 		}
 	}
