@@ -9,6 +9,9 @@
 #   DELE_TEST_REQUIRE=0   skip (instead of fail) tests whose server is missing
 #   DELE_SKIP_INSTALL=1   do not install anything; use what is there
 #   DELE_FUZZTIME=20s     time per fuzz target (0 disables the fuzz step)
+#
+# With arguments, it sets up the same environment and runs them instead of
+# the whole suite, e.g. ./test.sh go test -race ./internal/store/...
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -36,6 +39,12 @@ for f in scripts/test-env/*.sh; do
 	# shellcheck source=/dev/null
 	source "$f"
 done
+
+if [ $# -gt 0 ]; then
+	step "$*"
+	"$@"
+	exit
+fi
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './tools/*'))
