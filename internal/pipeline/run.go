@@ -279,10 +279,38 @@ func (b *build) run(ctx context.Context) error {
 
 // stream reads every record, treats, scans and validates it into batches,
 // which an encoder converts in its own goroutine while the next batch is
-// filled. When every record was read and written, the files are finished.
+// filled. Reading, scanning and validating run in stages of their own (see
+// stages.go). When every record was read and written, the files are
+// finished.
 func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) (err error) {
 	enc := newEncoder(ctx, w, schema, batchRows)
+	st := newStages()
+	if !treat {
+		treater = nil
+	}
+	var progress func(int64)
+	if b.env.Progress != nil {
+		progress = func(n int64) { b.env.Progress(b.def.ID, n) }
+	}
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		st.scan(scanner)
+	}()
+	go st.read(ctx, r, treater, width, progress)
 	defer func() {
+		// Stop the reader if validation gave up, then wait for every stage:
+		// the scanner's result and the row count are read after this.
+		st.halt()
+		for c := range st.toValidate {
+			st.release(c)
+		}
+		rerr := <-st.readErr
+		<-scanned
+		b.res.RowsIn = st.rows.Load()
+		if err == nil {
+			err = rerr
+		}
 		if err != nil {
 			enc.abort()
 		}
@@ -291,33 +319,18 @@ func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bo
 		}
 	}()
 	batch := enc.batch()
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("extract: %w", err)
-		}
-		b.res.RowsIn++
-		if treat {
-			fields, err := treater.Apply(rec.Line, rec.Fields)
-			if err != nil {
-				return fmt.Errorf("classify: %w", err)
+	for c := range st.toValidate {
+		for i := range c.len() {
+			v.Row(c.record(i), batch)
+			if batch.Len() >= batchRows {
+				if !enc.send(batch) {
+					st.release(c)
+					return nil // wait returns the write error
+				}
+				batch = enc.batch()
 			}
-			rec.Fields = keepRagged(fields, rec.Fields, width)
 		}
-		scanner.Scan(rec.Line, rec.Fields)
-		v.Row(rec, batch)
-		if batch.Len() >= batchRows {
-			if !enc.send(batch) {
-				return nil // wait returns the write error
-			}
-			batch = enc.batch()
-		}
-		if b.env.Progress != nil && b.res.RowsIn%65536 == 0 {
-			b.env.Progress(b.def.ID, b.res.RowsIn)
-		}
+		st.release(c)
 	}
 	if batch.Len() > 0 {
 		enc.send(batch)
