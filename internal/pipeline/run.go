@@ -282,7 +282,7 @@ func (b *build) run(ctx context.Context) error {
 // filled. Reading, scanning and validating run in stages of their own (see
 // stages.go). When every record was read and written, the files are
 // finished.
-func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w *writers, schema *tableschema.Schema) (err error) {
+func (b *build) stream(ctx context.Context, r source.Reader, width int, treat bool, treater *classify.Treater, scanner *classify.Scanner, v *validate.Validator, w convert.BatchWriter, schema *tableschema.Schema) (err error) {
 	enc := newEncoder(ctx, w, schema, batchRows)
 	st := newStages()
 	if !treat {
