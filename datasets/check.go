@@ -216,6 +216,9 @@ func (c *checker) treatments(d *Definition) {
 		if t.Action == "hash" && !envNamePatt.MatchString(t.KeyEnv) {
 			c.add(field+".keyEnv", "hash needs keyEnv: the environment variable holding the secret HMAC key")
 		}
+		if t.Action == "keep" && strings.TrimSpace(t.Reason) == "" {
+			c.add(field+".reason", "keep needs a reason: why the column is not personal data (it is printed in the report)")
+		}
 		if d.Schema != nil && d.Schema.Index(col) < 0 && t.Action != "drop" {
 			c.add(field, "the schema has no column %q", col)
 		}

@@ -119,6 +119,7 @@ func TestCheck(t *testing.T) {
 		}, "source.connectionEnv", "never be written"},
 		{"hash without key", func(d *Definition) { d.Treatments["kommunenummer"] = Treatment{Action: "hash"} }, "treatments.kommunenummer.keyEnv", "HMAC key"},
 		{"unknown treatment", func(d *Definition) { d.Treatments["kommunenummer"] = Treatment{Action: "shred"} }, "treatments.kommunenummer.action", "unknown treatment"},
+		{"keep without reason", func(d *Definition) { d.Treatments["kommunenummer"] = Treatment{Action: "keep", Reason: " "} }, "treatments.kommunenummer.reason", "keep needs a reason"},
 		{"bad output", func(d *Definition) { d.Outputs = []string{"xml"} }, "outputs[0]", "unknown output"},
 		{"bad kommunenummer", func(d *Definition) { d.Publisher.Kommunenummer = "301" }, "publisher.kommunenummer", "leading zeros"},
 		{"bad schema type", func(d *Definition) { d.Schema.Fields[0].Type = "text" }, "schema", "unknown type"},
@@ -195,5 +196,31 @@ func TestLoadReportsAllFiles(t *testing.T) {
 	}
 	if _, err := Select(defs, []string{"valid", "nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("Select with unknown id: %v", err)
+	}
+}
+
+// TestSchemaKeepReason checks that the JSON Schema, like Check, wants a
+// reason for the keep treatment.
+func TestSchemaKeepReason(t *testing.T) {
+	sch := compileSchema(t)
+	for _, tc := range []struct {
+		treatment string
+		ok        bool
+	}{
+		{`{"action": "keep", "reason": "regnskapsnøkler, ikke personer"}`, true},
+		{`{"action": "keep"}`, false},
+		{`{"action": "keep", "reason": " "}`, false},
+		{`{"action": "drop"}`, true},
+	} {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(`{"id": "x", "treatments": {"konto": ` + tc.treatment + `}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sch.Validate(doc)
+		// Other required properties are missing; only treatment errors count.
+		bad := err != nil && strings.Contains(err.Error(), "/treatments/konto")
+		if bad == tc.ok {
+			t.Errorf("%s: schema error %v, want ok=%v", tc.treatment, err, tc.ok)
+		}
 	}
 }

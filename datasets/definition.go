@@ -101,13 +101,20 @@ type Pagination struct {
 }
 
 // Treatment is what is done to a column before anything is published:
-// drop, mask, hash (HMAC-SHA-256 with a secret key) or generalise.
+// drop, mask, hash (HMAC-SHA-256 with a secret key) or generalise; or keep,
+// the steward's declaration, with a reason, that numbers the personal-data
+// gate finds in the column at chance level among numeric keys are not
+// identity numbers.
 type Treatment struct {
 	Action string `yaml:"action" json:"action"`
 	// KeyEnv names the environment variable holding the HMAC key for hash.
 	KeyEnv string `yaml:"keyEnv,omitempty" json:"keyEnv,omitempty"`
 	// To is the generalisation target, e.g. "year" for a date.
 	To string `yaml:"to,omitempty" json:"to,omitempty"`
+	// Reason says why a column kept with action keep is not personal data
+	// ("accounting keys of 10–15 digits, not identity numbers"). Required
+	// for keep; it is printed in the run's report.
+	Reason string `yaml:"reason,omitempty" json:"reason,omitempty"`
 }
 
 // Classification holds a steward's settings for the personal-data gate.

@@ -43,7 +43,7 @@ var Languages = map[string]bool{"NOB": true, "NNO": true, "ENG": true, "SME": tr
 var SourceTypes = map[string]bool{"csv": true, "xlsx": true, "json": true, "brreg": true, "postgres": true}
 
 // TreatmentActions are the column treatments a definition may ask for.
-var TreatmentActions = map[string]bool{"drop": true, "mask": true, "hash": true, "generalise": true}
+var TreatmentActions = map[string]bool{"drop": true, "mask": true, "hash": true, "generalise": true, "keep": true}
 
 // ValidOrgNr reports whether s is a 9-digit Norwegian organisation number
 // with a valid mod-11 check digit.

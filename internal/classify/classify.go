@@ -118,6 +118,12 @@ type Label struct {
 	Examples []int64 `json:"examples,omitempty"`
 	// Reason explains the label in a few words.
 	Reason string `json:"reason"`
+	// ChanceLevel is set on identity numbers found in a column of numeric
+	// keys where the 11-digit values pass the checks at the rate chance
+	// gives (under 10 % of at least 20). They block all the same; only
+	// these can be covered by keeping the column as not personal data
+	// (Column.KeepReason).
+	ChanceLevel bool `json:"chanceLevel,omitempty"`
 }
 
 // Column is the classification of one column.
@@ -127,8 +133,12 @@ type Column struct {
 	// NonEmpty counts the non-empty cells.
 	NonEmpty int64 `json:"nonEmpty"`
 	// Treated is the treatment already applied to the column (hash, mask);
-	// treated columns are not scanned.
+	// hashed and masked columns are not scanned. A kept column (keep) is
+	// scanned as usual.
 	Treated string `json:"treated,omitempty"`
+	// KeepReason is the steward's reason for keeping the column as not
+	// personal data (treatment keep).
+	KeepReason string `json:"keepReason,omitempty"`
 	// Allowed are the kinds the definition acknowledges for this column.
 	Allowed []Kind  `json:"allowed,omitempty"`
 	Labels  []Label `json:"labels,omitempty"`

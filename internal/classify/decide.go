@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,6 +21,13 @@ type Finding struct {
 	// Allowed is set when the definition acknowledges this kind in this
 	// column (classification.allow).
 	Allowed bool `json:"allowed,omitempty"`
+	// ChanceLevel is Label.ChanceLevel: identity numbers at the rate chance
+	// gives among numeric keys.
+	ChanceLevel bool `json:"chanceLevel,omitempty"`
+	// KeepReason is set when the definition keeps the column as not
+	// personal data (treatment keep) and the declaration covers this
+	// finding (chance-level identity numbers): the steward's reason.
+	KeepReason string `json:"keepReason,omitempty"`
 	// Blocking is set when this finding stops publication.
 	Blocking bool   `json:"blocking"`
 	Reason   string `json:"reason"`
@@ -117,6 +125,7 @@ func kindList() string {
 //   - Anything else (empty, misspelt): treated as NON_PUBLIC, not published.
 func Decide(declaredAccess string, r Result) Decision {
 	d := Decision{Declared: declaredAccess, Rows: r.Rows, Notes: append([]string(nil), r.Notes...)}
+	var uncovered []string
 	for _, c := range r.Columns {
 		for _, n := range c.Notes {
 			d.Notes = append(d.Notes, fmt.Sprintf("column %q: %s", c.Name, n))
@@ -125,16 +134,24 @@ func Decide(declaredAccess string, r Result) Decision {
 			f := Finding{
 				Column: c.Name, Kind: l.Kind, Personal: l.Personal, Confidence: l.Confidence,
 				Matches: l.Matches, NonEmpty: c.NonEmpty, Examples: l.Examples, Reason: l.Reason,
+				ChanceLevel: l.ChanceLevel,
 			}
 			for _, a := range c.Allowed {
 				if a == l.Kind && !l.Kind.NationalID() {
 					f.Allowed = true
 				}
 			}
-			f.Blocking = f.Personal && !f.Allowed
+			if c.KeepReason != "" && l.ChanceLevel && l.Kind.NationalID() {
+				f.KeepReason = c.KeepReason
+			}
+			f.Blocking = f.Personal && !f.Allowed && f.KeepReason == ""
+			if c.KeepReason != "" && f.Blocking {
+				uncovered = append(uncovered, fmt.Sprintf("column %q is kept as not personal data (%q), but keep covers only identity numbers at chance level among numeric keys; its %s finding still blocks", c.Name, c.KeepReason, l.Kind))
+			}
 			d.Findings = append(d.Findings, f)
 		}
 	}
+	d.Notes = append(d.Notes, uncovered...)
 	switch declaredAccess {
 	case datasets.AccessPublic:
 		blocking := d.Blocking()
@@ -142,6 +159,10 @@ func Decide(declaredAccess string, r Result) Decision {
 			d.Access, d.Publish = datasets.AccessPublic, true
 			d.Message = "Published as PUBLIC: no personal data found"
 			d.MessageNB = "Publisert som PUBLIC: fant ingen personopplysninger"
+			if en, nb := kept(d.Findings); en != "" {
+				d.Message = "Published as PUBLIC on the steward's declaration: " + en + ". No other personal data found"
+				d.MessageNB = "Publisert som PUBLIC etter forvalterens erklæring: " + nb + ". Fant ingen andre personopplysninger"
+			}
 			if n := allowedCount(d.Findings); n > 0 {
 				d.Message += fmt.Sprintf(" apart from %d finding(s) the definition allows", n)
 				d.MessageNB += fmt.Sprintf(" utover %d funn som definisjonen tillater", n)
@@ -156,12 +177,14 @@ func Decide(declaredAccess string, r Result) Decision {
 			"To resolve, for each column: drop it (treatments: {column: {action: drop}}), mask it (action: mask), " +
 			"pseudonymise it with a keyed hash whose key comes from a secret (action: hash, keyEnv: NAME), " +
 			"generalise or aggregate it (action: generalise, to: year), or declare the dataset RESTRICTED. " +
-			"If the values are an office's contact details, not a person's, acknowledge them in classification.allow."
+			"If the values are an office's contact details, not a person's, acknowledge them in classification.allow." +
+			chanceHint(blocking, "en")
 		d.MessageNB = "Ikke publisert: datasettet er erklært PUBLIC, men inneholder personopplysninger: " + whatNB + ". " +
 			"Løs det for hver kolonne: fjern den (treatments: {kolonne: {action: drop}}), masker den (action: mask), " +
 			"pseudonymiser med en nøklet hash der nøkkelen kommer fra en hemmelighet (action: hash, keyEnv: NAVN), " +
 			"generaliser eller aggreger (action: generalise, to: year), eller erklær datasettet RESTRICTED. " +
-			"Er verdiene kontaktopplysninger til et kontor og ikke en person, godkjenn dem i classification.allow."
+			"Er verdiene kontaktopplysninger til et kontor og ikke en person, godkjenn dem i classification.allow." +
+			chanceHint(blocking, "nb")
 		return d
 	case datasets.AccessRestricted, datasets.AccessNonPublic:
 		d.Access = declaredAccess
@@ -177,6 +200,54 @@ func Decide(declaredAccess string, r Result) Decision {
 		d.MessageNB = fmt.Sprintf("Ikke publisert: tilgang %q er ikke PUBLIC, RESTRICTED eller NON_PUBLIC; behandlet som NON_PUBLIC.", declaredAccess)
 		return d
 	}
+}
+
+// chanceHint adds to a blocked decision's message how to resolve
+// identity numbers found at chance level among numeric keys, when there
+// are any.
+func chanceHint(blocking []Finding, lang string) string {
+	var cols []string
+	for _, f := range blocking {
+		if f.ChanceLevel && !slices.Contains(cols, f.Column) {
+			cols = append(cols, fmt.Sprintf("%q", f.Column))
+		}
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	if lang == "nb" {
+		return " Fødselsnumrene i " + strings.Join(cols, ", ") + " består kontrollene bare så ofte som tilfeldig blant numeriske nøkler, men ett ekte nummer blant nøkler ser likt ut. " +
+			"Holder kolonnen nøkler og ikke personer, behold den med en begrunnelse (treatments: {kolonne: {action: keep, reason: \"…\"}}); begrunnelsen står i rapporten."
+	}
+	return " The identity numbers in " + strings.Join(cols, ", ") + " pass the checks only as often as chance does among numeric keys, but one real number among keys looks the same. " +
+		"If the column holds keys, not people, keep it with a reason (treatments: {column: {action: keep, reason: \"…\"}}); the reason is printed in the report."
+}
+
+// kept says which columns the definition keeps as not personal data, with
+// the steward's reasons, for the findings the declaration covers.
+func kept(fs []Finding) (en, nb string) {
+	var cols []string
+	n := map[string]int64{}
+	reason := map[string]string{}
+	for _, f := range fs {
+		if f.KeepReason == "" {
+			continue
+		}
+		if _, ok := n[f.Column]; !ok {
+			cols = append(cols, f.Column)
+		}
+		n[f.Column] += f.Matches
+		reason[f.Column] = f.KeepReason
+	}
+	if len(cols) == 0 {
+		return "", ""
+	}
+	var pe, pn []string
+	for _, c := range cols {
+		pe = append(pe, fmt.Sprintf("column %q has %d value(s) that pass the identity-number checks at the rate chance gives among keys, and the definition keeps it as not personal data because %q", c, n[c], reason[c]))
+		pn = append(pn, fmt.Sprintf("kolonne %q har %d verdi(er) som består kontrollene for fødselsnummer så ofte som tilfeldig blant nøkler, og definisjonen beholder den som ikke personopplysninger fordi %q", c, n[c], reason[c]))
+	}
+	return strings.Join(pe, "; "), strings.Join(pn, "; ")
 }
 
 func allowedCount(fs []Finding) int {
@@ -277,6 +348,8 @@ func (d Decision) Text(lang string) string {
 			status = t("BLOCKS", "STOPPER")
 		case f.Allowed:
 			status = t("allowed", "tillatt")
+		case f.KeepReason != "":
+			status = t("kept as not personal data: ", "beholdt som ikke personopplysninger: ") + f.KeepReason
 		case f.Personal:
 			status = t("personal", "personopplysning")
 		}

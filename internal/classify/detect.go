@@ -14,7 +14,8 @@ import (
 
 // idKind classifies an 11-digit Norwegian national identity number given as
 // exactly 11 ASCII digits. It returns "" when the number fails a control
-// digit or does not hold a plausible birth date.
+// digit or its birth date does not exist (whether a living person can have
+// that date is judged by the scanner, see livingBetween).
 //
 // Both mod-11 control digits must be valid. The date is DDMMYY with the
 // century taken from the individual number (digits 7–9); a D-nummer adds 4
@@ -22,13 +23,20 @@ import (
 // (month+40), and Skatteetaten's synthetic test numbers add 8 to the third
 // digit (month+80).
 func idKind(d []byte) Kind {
+	k, _ := idBirth(d)
+	return k
+}
+
+// idBirth is idKind that also returns the birth date the number holds, as
+// YYYYMMDD (0 when the number is not valid).
+func idBirth(d []byte) (Kind, int32) {
 	if len(d) != 11 {
-		return ""
+		return "", 0
 	}
 	var n [11]int
 	for i, c := range d {
 		if c < '0' || c > '9' {
-			return ""
+			return "", 0
 		}
 		n[i] = int(c - '0')
 	}
@@ -37,14 +45,14 @@ func idKind(d []byte) Kind {
 		k1 = 0
 	}
 	if k1 == 10 || k1 != n[9] {
-		return ""
+		return "", 0
 	}
 	k2 := 11 - (5*n[0]+4*n[1]+3*n[2]+2*n[3]+7*n[4]+6*n[5]+5*n[6]+4*n[7]+3*n[8]+2*n[9])%11
 	if k2 == 11 {
 		k2 = 0
 	}
 	if k2 == 10 || k2 != n[10] {
-		return ""
+		return "", 0
 	}
 	day := n[0]*10 + n[1]
 	month := n[2]*10 + n[3]
@@ -76,12 +84,12 @@ func idKind(d []byte) Kind {
 	case indiv >= 900 && yy >= 40:
 		year = 1900 + yy
 	default:
-		return ""
+		return "", 0
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
-		return ""
+		return "", 0
 	}
-	return kind
+	return kind, int32(year*10000 + month*100 + day)
 }
 
 func daysIn(month, year int) int {
@@ -137,13 +145,17 @@ func validOrgNr(d []byte) bool {
 
 // hits is what the detectors found in one cell.
 type hits struct {
-	ids      [4]int // fodselsnummer, dnummer, hnummer, synthetic
-	eleven   int    // 11-digit numbers (bare or 6+5), valid or not
-	bare11   int    // 11-digit numbers written without separators
-	bankFmt  int    // formatted account numbers 1234.56.78903 / 1234 56 78903
-	bankBare bool   // the whole cell is 11 digits with a valid account control digit (and no valid id)
-	phone    int    // +47/0047 or grouped 8-digit phone numbers, or after a phone keyword
-	phoneAll bool   // the whole cell is a bare 8-digit phone-shaped number
+	ids [4]int // fodselsnummer, dnummer, hnummer, synthetic
+	// living counts the ids whose birth date lies in [born[0], born[1]]
+	// (YYYYMMDD), the birth dates a living person can have.
+	living   [4]int
+	born     [2]int32
+	eleven   int  // 11-digit numbers (bare or 6+5), valid or not
+	bare11   int  // 11-digit numbers written without separators
+	bankFmt  int  // formatted account numbers 1234.56.78903 / 1234 56 78903
+	bankBare bool // the whole cell is 11 digits with a valid account control digit (and no valid id)
+	phone    int  // +47/0047 or grouped 8-digit phone numbers, or after a phone keyword
+	phoneAll bool // the whole cell is a bare 8-digit phone-shaped number
 	orgnr    int
 	email    int
 	ip       int
@@ -336,8 +348,8 @@ func scanDigits(s string, h *hits) {
 				h.eleven++
 				h.bare11++
 				copy(buf[:], s[i:j])
-				if k := idKind(buf[:]); k != "" {
-					h.addID(k, buf[:])
+				if k, date := idBirth(buf[:]); k != "" {
+					h.addID(k, date, buf[:])
 				} else if validAccount(buf[:]) && whole(i, j) {
 					h.bankBare = true
 				}
@@ -351,8 +363,8 @@ func scanDigits(s string, h *hits) {
 				h.eleven++
 				copy(buf[:6], s[i:i+6])
 				copy(buf[6:], s[i+7:e])
-				if k := idKind(buf[:]); k != "" {
-					h.addID(k, buf[:])
+				if k, date := idBirth(buf[:]); k != "" {
+					h.addID(k, date, buf[:])
 				}
 				i = e
 				continue
@@ -403,16 +415,19 @@ func scanDigits(s string, h *hits) {
 	}
 }
 
-func (h *hits) addID(k Kind, d []byte) {
+func (h *hits) addID(k Kind, born int32, d []byte) {
+	i := 0
 	switch k {
-	case KindFodselsnummer:
-		h.ids[0]++
 	case KindDnummer:
-		h.ids[1]++
+		i = 1
 	case KindHnummer:
-		h.ids[2]++
+		i = 2
 	case KindSyntheticID:
-		h.ids[3]++
+		i = 3
+	}
+	h.ids[i]++
+	if born >= h.born[0] && born <= h.born[1] {
+		h.living[i]++
 	}
 	if h.found != nil {
 		*h.found = append(*h.found, string(d))

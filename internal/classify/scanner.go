@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -24,8 +25,14 @@ type Options struct {
 	// Treated maps a column to the treatment already applied to it. Hashed
 	// and masked columns hold our own output, not source values, and are
 	// not scanned; in generalised columns the header no longer describes
-	// the values, so only the values are scanned.
+	// the values, so only the values are scanned. A column the steward
+	// keeps as not personal data (treatment keep, see Treater.Treated)
+	// holds "keep: " and the steward's reason; it is scanned as usual.
 	Treated map[string]string
+	// Today is the date identity numbers are judged against: a birth date
+	// after it, or more than MaxAge years before it, is not one a living
+	// person has. Zero means the current date.
+	Today time.Time
 	// MaxExamples is the number of example line numbers kept per label
 	// (default 5).
 	MaxExamples int
@@ -57,26 +64,31 @@ func (c *counter) add(line int64, max int) {
 }
 
 type colState struct {
-	name      string
-	hint      int
-	treated   string
-	nonEmpty  int64
-	ids       [4]counter
-	idCells   int64 // cells with a valid id of any kind
-	eleven    int64 // cells with an 11-digit number
-	bare11    int64 // cells with an 11-digit number without separators
-	bankFmt   counter
-	bankBare  counter
-	phone     counter
-	phoneBare counter
-	email     counter
-	ip        counter
-	orgnr     counter
-	nameWhole counter
-	nameText  counter
-	addrName  counter
-	address   int64
-	enk       counter
+	name     string
+	hint     int
+	treated  string
+	keep     string // the steward's reason when the column is kept as not personal
+	nonEmpty int64
+	ids      [4]counter
+	idCells  int64 // cells with a valid id of any kind
+	// living counts the ids whose birth date a living person can have,
+	// livingCells the cells with at least one.
+	living      [4]counter
+	livingCells int64
+	eleven      int64 // cells with an 11-digit number
+	bare11      int64 // cells with an 11-digit number without separators
+	bankFmt     counter
+	bankBare    counter
+	phone       counter
+	phoneBare   counter
+	email       counter
+	ip          counter
+	orgnr       counter
+	nameWhole   counter
+	nameText    counter
+	addrName    counter
+	address     int64
+	enk         counter
 	// firstLines are the first lines with a non-empty value.
 	firstLines []int64
 }
@@ -87,6 +99,7 @@ type colState struct {
 type Scanner struct {
 	opts     Options
 	max      int
+	born     [2]int32 // birth dates (YYYYMMDD) a living person can have
 	cols     []colState
 	orgForm  int
 	rows     int64
@@ -101,9 +114,10 @@ func NewScanner(header []string, opts Options) *Scanner {
 	if s.max <= 0 {
 		s.max = 5
 	}
+	s.born = livingBetween(opts.Today)
 	for i, h := range header {
-		c := colState{name: h, hint: headerHints(h), treated: opts.Treated[h]}
-		if c.treated != "" {
+		c := newColState(h, opts.Treated[h])
+		if c.treated != "" && c.treated != ActionKeep {
 			// The header no longer describes the values: only what the
 			// values show counts (for generalised columns).
 			c.hint = 0
@@ -128,6 +142,31 @@ func NewScanner(header []string, opts Options) *Scanner {
 	}
 	sort.Strings(s.notes)
 	return s
+}
+
+// MaxAge is the oldest age, in years, a living person is taken to have.
+// Norway's oldest people are about 110; 125 leaves a margin.
+const MaxAge = 125
+
+// livingBetween returns the first and last birth dates (YYYYMMDD) a living
+// person can have on today (zero: now): MaxAge years before it, and today.
+func livingBetween(today time.Time) [2]int32 {
+	if today.IsZero() {
+		today = time.Now()
+	}
+	y, m, d := today.Date()
+	v := int32(m)*100 + int32(d)
+	return [2]int32{int32(y-MaxAge)*10000 + v, int32(y)*10000 + v}
+}
+
+// newColState starts the state of a column; treated is its entry in
+// Options.Treated.
+func newColState(name, treated string) colState {
+	c := colState{name: name, hint: headerHints(name), treated: treated}
+	if reason, ok := keepReason(treated); ok {
+		c.treated, c.keep = ActionKeep, reason
+	}
+	return c
 }
 
 func indexOf(xs []string, x string) int {
@@ -235,7 +274,10 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if i >= len(s.cols) {
 			s.extra = true
 			for len(s.cols) <= i {
-				s.cols = append(s.cols, colState{name: fmt.Sprintf("#%d", len(s.cols)+1)})
+				name := fmt.Sprintf("#%d", len(s.cols)+1)
+				c := newColState(name, s.opts.Treated[name])
+				c.hint = 0
+				s.cols = append(s.cols, c)
 			}
 		}
 		if f == "" {
@@ -252,7 +294,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if c.hint&hintPersonStrong != 0 {
 			rowName = true
 		}
-		var h hits
+		h := hits{born: s.born}
 		digits := scanCell(f, &h)
 		if h.any() || h.orgnr > 0 || h.eleven > 0 {
 			s.count(c, line, &h)
@@ -294,6 +336,16 @@ func (s *Scanner) count(c *colState, line int64, h *hits) {
 	}
 	if id {
 		c.idCells++
+	}
+	living := false
+	for k, n := range h.living {
+		if n > 0 {
+			c.living[k].add(line, s.max)
+			living = true
+		}
+	}
+	if living {
+		c.livingCells++
 	}
 	if h.eleven > 0 {
 		c.eleven++
@@ -346,7 +398,7 @@ func (s *Scanner) Result() Result {
 	out := make([]Column, len(s.cols))
 	for i := range s.cols {
 		c := &s.cols[i]
-		col := Column{Index: i, Name: c.name, NonEmpty: c.nonEmpty, Treated: c.treated}
+		col := Column{Index: i, Name: c.name, NonEmpty: c.nonEmpty, Treated: c.treated, KeepReason: c.keep}
 		for _, k := range s.opts.Allow[c.name] {
 			col.Allowed = append(col.Allowed, Kind(k))
 		}
@@ -381,23 +433,36 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 	if c.treated == ActionHash || c.treated == ActionMask {
 		return nil, nil
 	}
-	// National identity numbers: every valid one counts (fail closed),
-	// except in a column of numeric keys where the 11-digit values
-	// validate at the rate chance gives (accounting keys of 10–15 digits,
-	// of which a few per cent pass both control digits and the date test).
+	// National identity numbers: every valid one counts (fail closed).
+	// In a column of numeric keys, where the 11-digit values validate at
+	// the rate chance gives (accounting keys of 10–15 digits, of which a
+	// few per cent pass both control digits and the date test), a real
+	// number hidden among the keys looks the same as a chance match. So
+	// the numbers whose birth date a living person can have are labelled
+	// there too (low confidence, marked chance-level: the steward may keep
+	// the column as not personal data, with a reason), and only those
+	// with a birth date no living person has are merely noted.
 	ids, idCells := c.ids, c.idCells
-	if c.idCells > 0 && c.eleven >= 20 && c.idCells*10 < c.eleven && c.hint&hintID == 0 {
-		var ex []string
-		for _, cnt := range c.ids {
-			for _, l := range cnt.ex {
-				ex = append(ex, fmt.Sprint(l))
-			}
+	chance := c.idCells > 0 && c.eleven >= 20 && c.idCells*10 < c.eleven && c.hint&hintID == 0
+	if chance {
+		if dead := c.idCells - c.livingCells; dead > 0 {
+			notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the fødselsnummer checks but hold a birth date no living person has (more than %d years ago, or in the future; %s): not labelled",
+				dead, c.eleven, MaxAge, lineList(deadLines(c))))
 		}
-		notes = append(notes, fmt.Sprintf("%d of %d cells with 11-digit numbers pass the fødselsnummer checks (lines %s): under 10%%, the rate of chance matches among keys; not labelled as identity numbers", c.idCells, c.eleven, strings.Join(ex, ", ")))
-		ids, idCells = [4]counter{}, 0
+		ids, idCells = c.living, c.livingCells
 	}
 	for k, cnt := range ids {
 		if cnt.n == 0 {
+			continue
+		}
+		if chance {
+			l := s.label(idKinds[k], cnt, c, Low, false, fmt.Sprintf(
+				"%d of %d cells with 11-digit numbers pass the identity-number checks with a birth date a living person can have: "+
+					"under 10%%, the rate chance gives among numeric keys, but a real number hidden among keys looks the same; "+
+					"if the column holds keys, not people, keep it with a reason (treatments: {%q: {action: keep, reason: \"...\"}})",
+				idCells, c.eleven, c.name))
+			l.ChanceLevel = true
+			ls = append(ls, l)
 			continue
 		}
 		conf := Medium
@@ -410,7 +475,7 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 		}
 		ls = append(ls, s.label(idKinds[k], cnt, c, conf, c.hint&hintID != 0, reason))
 	}
-	if c.idCells == 0 && c.eleven > 0 && len(notes) == 0 {
+	if c.idCells == 0 && c.eleven > 0 {
 		notes = append(notes, fmt.Sprintf("%d cells hold 11-digit numbers that are not valid identity numbers (control digits or date)", c.eleven))
 	}
 	// Bank accounts.
@@ -493,6 +558,39 @@ func (s *Scanner) labels(c *colState) (ls []Label, notes []string) {
 		ls = append(ls, s.label(KindOrgNr, c.orgnr, c, High, false, "9-digit organisation numbers with a valid control digit (not personal data)"))
 	}
 	return ls, notes
+}
+
+// lineList is "line 7" or "lines 7, 9".
+func lineList(ls []string) string {
+	if len(ls) == 1 {
+		return "line " + ls[0]
+	}
+	return "lines " + strings.Join(ls, ", ")
+}
+
+// deadLines lists the example lines of ids in c whose birth date no living
+// person has: those among the examples of all ids that are not among the
+// examples of the living ones (both are the first lines, so this is exact
+// while fewer than MaxExamples of each were seen).
+func deadLines(c *colState) []string {
+	living := map[int64]bool{}
+	for _, cnt := range c.living {
+		for _, l := range cnt.ex {
+			living[l] = true
+		}
+	}
+	var all []int64
+	for _, cnt := range c.ids {
+		all = append(all, cnt.ex...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	var out []string
+	for _, l := range all {
+		if !living[l] {
+			out = append(out, fmt.Sprint(l))
+		}
+	}
+	return out
 }
 
 // mergeLines merges two ascending line lists, keeping at most max.

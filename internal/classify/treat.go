@@ -20,7 +20,24 @@ const (
 	ActionMask       = "mask"
 	ActionHash       = "hash"
 	ActionGeneralise = "generalise"
+	// ActionKeep keeps a column unchanged and records the steward's reason
+	// why it is not personal data. It covers only what a reason can settle:
+	// identity numbers that pass the checks at chance level in a column of
+	// numeric keys (see Label.ChanceLevel). Everything else found in the
+	// column is decided as usual.
+	ActionKeep = "keep"
 )
+
+// keepPrefix starts the Treated value of a kept column; the reason follows.
+const keepPrefix = ActionKeep + ": "
+
+// keepReason returns the reason of a Treated value of a kept column.
+func keepReason(treated string) (string, bool) {
+	if !strings.HasPrefix(treated, keepPrefix) {
+		return "", false
+	}
+	return treated[len(keepPrefix):], true
+}
 
 // MinKeyLen is the shortest HMAC key accepted for the hash treatment, in
 // bytes.
@@ -55,6 +72,7 @@ type colTreat struct {
 	in     int
 	action string
 	to     string
+	reason string // keep
 	mac    hash.Hash
 	prefix int
 }
@@ -99,6 +117,11 @@ func NewTreater(header []string, treatments map[string]datasets.Treatment, geten
 			switch tr.Action {
 			case ActionDrop:
 				continue
+			case ActionKeep:
+				ct.reason = strings.Join(strings.Fields(tr.Reason), " ")
+				if ct.reason == "" {
+					return nil, fmt.Errorf("treatment for column %q: %w: keep needs a reason: why the column is not personal data", h, ErrTreatment)
+				}
 			case ActionMask:
 			case ActionHash:
 				if tr.KeyEnv == "" {
@@ -126,7 +149,7 @@ func NewTreater(header []string, treatments map[string]datasets.Treatment, geten
 					return nil, fmt.Errorf("treatment for column %q: %w: generalise to %q: want one of %s", h, ErrTreatment, tr.To, strings.Join(generaliseTo, ", "))
 				}
 			default:
-				return nil, fmt.Errorf("treatment for column %q: %w: unknown action %q (drop, mask, hash, generalise)", h, ErrTreatment, tr.Action)
+				return nil, fmt.Errorf("treatment for column %q: %w: unknown action %q (drop, mask, hash, generalise, keep)", h, ErrTreatment, tr.Action)
 			}
 		}
 		t.header = append(t.header, h)
@@ -140,12 +163,18 @@ func NewTreater(header []string, treatments map[string]datasets.Treatment, geten
 // columns.
 func (t *Treater) Header() []string { return append([]string(nil), t.header...) }
 
-// Treated maps each output column that was masked, hashed or generalised
-// to its action, for Options.Treated.
+// Treated maps each output column that was masked, hashed, generalised or
+// kept to its action, for Options.Treated. A kept column maps to "keep: "
+// followed by the steward's reason, which the scanner carries into the
+// report.
 func (t *Treater) Treated() map[string]string {
 	m := map[string]string{}
 	for i, c := range t.cols {
-		if c.action != "" {
+		switch c.action {
+		case "":
+		case ActionKeep:
+			m[t.header[i]] = keepPrefix + c.reason
+		default:
 			m[t.header[i]] = c.action
 		}
 	}
@@ -162,7 +191,7 @@ func (t *Treater) Apply(line int64, fields []string) ([]string, error) {
 		if c.in < len(fields) {
 			v = fields[c.in]
 		}
-		if v == "" || c.action == "" {
+		if v == "" || c.action == "" || c.action == ActionKeep {
 			t.out[i] = v
 			continue
 		}
