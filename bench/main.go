@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per tool and size")
 	dir := flag.String("dir", "", "work directory (default: a new temporary directory, removed afterwards)")
 	threads := flag.Int("threads", 2, "DuckDB threads (Dele uses GOMAXPROCS)")
+	cpuprofile := flag.String("cpuprofile", "", "with -child: write a CPU profile of the conversion to this file")
 	flag.Parse()
 	log.SetFlags(0)
 	if *child == "gen" {
@@ -71,7 +73,17 @@ func main() {
 		return
 	}
 	if *child != "" {
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				log.Fatal(err)
+			}
+		}
 		r, err := runChild(*child, *in, *out, *threads)
+		pprof.StopCPUProfile()
 		if err != nil {
 			log.Fatal(err)
 		}
