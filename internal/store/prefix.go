@@ -13,8 +13,9 @@ import (
 // It is how one bucket or folder holds both the public and the private
 // store: WithPrefix(s, "public/") and WithPrefix(s, "private/").
 //
-// When s implements ConditionalPutter, so does the returned store; check
-// with a type assertion as for any store.
+// When s implements ConditionalPutter or RangeGetter, so does the
+// returned store (and only then); check with a type assertion as for any
+// store.
 func WithPrefix(s Store, prefix string) (Store, error) {
 	if !strings.HasSuffix(prefix, "/") {
 		return nil, fmt.Errorf("store prefix %q: %w: must end with a slash", prefix, ErrInvalidKey)
@@ -23,8 +24,15 @@ func WithPrefix(s Store, prefix string) (Store, error) {
 		return nil, fmt.Errorf("store prefix: %w", err)
 	}
 	p := &prefixed{s: s, prefix: prefix}
-	if c, ok := s.(ConditionalPutter); ok {
-		return &prefixedCond{prefixed: p, c: c}, nil
+	c, isCond := s.(ConditionalPutter)
+	r, isRange := s.(RangeGetter)
+	switch {
+	case isCond && isRange:
+		return &prefixedCondRange{&prefixedCond{p, c}, r}, nil
+	case isCond:
+		return &prefixedCond{p, c}, nil
+	case isRange:
+		return &prefixedRange{p, r}, nil
 	}
 	return p, nil
 }
@@ -102,4 +110,31 @@ func (p *prefixedCond) PutIfMatch(ctx context.Context, key string, r io.Reader, 
 		return err
 	}
 	return p.c.PutIfMatch(ctx, k, r, etag, o)
+}
+
+// getRange reads a range of key from r, the wrapped store's RangeGetter.
+func (p *prefixed) getRange(ctx context.Context, r RangeGetter, key string, offset, length int64) (io.ReadCloser, error) {
+	k, err := p.key(key)
+	if err != nil {
+		return nil, err
+	}
+	return r.GetRange(ctx, k, offset, length)
+}
+
+type prefixedRange struct {
+	*prefixed
+	r RangeGetter
+}
+
+func (p *prefixedRange) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	return p.getRange(ctx, p.r, key, offset, length)
+}
+
+type prefixedCondRange struct {
+	*prefixedCond
+	r RangeGetter
+}
+
+func (p *prefixedCondRange) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	return p.getRange(ctx, p.r, key, offset, length)
 }

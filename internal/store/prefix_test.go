@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -52,5 +53,70 @@ func TestWithPrefixSeparates(t *testing.T) {
 		if _, err := store.WithPrefix(base, p); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("WithPrefix(%q) error = %v, want ErrInvalidKey", p, err)
 		}
+	}
+}
+
+// Hiding one interface or both of a store, to build bases with each
+// combination.
+type (
+	plainStore    struct{ store.Store }
+	condOnlyStore struct {
+		store.Store
+		store.ConditionalPutter
+	}
+	rangeOnlyStore struct {
+		store.Store
+		store.RangeGetter
+	}
+)
+
+// TestWithPrefixInterfaces: the prefixed store implements
+// ConditionalPutter and RangeGetter exactly when its base does (a wrapper
+// that hid RangeGetter would turn the query API's ranged reads into
+// downloads), and its ranged reads are of the prefixed keys.
+func TestWithPrefixInterfaces(t *testing.T) {
+	for _, tt := range []struct {
+		name              string
+		base              func(*memstore.Store) store.Store
+		wantCond, wantRng bool
+	}{
+		{"plain", func(m *memstore.Store) store.Store { return plainStore{m} }, false, false},
+		{"conditional", func(m *memstore.Store) store.Store { return condOnlyStore{m, m} }, true, false},
+		{"ranged", func(m *memstore.Store) store.Store { return rangeOnlyStore{m, m} }, false, true},
+		{"both", func(m *memstore.Store) store.Store { return m }, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := memstore.New()
+			s, err := store.WithPrefix(tt.base(m), "public/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, isCond := s.(store.ConditionalPutter)
+			rg, isRange := s.(store.RangeGetter)
+			if isCond != tt.wantCond || isRange != tt.wantRng {
+				t.Fatalf("%T: ConditionalPutter %v, RangeGetter %v; want %v, %v", s, isCond, isRange, tt.wantCond, tt.wantRng)
+			}
+			if !isRange {
+				return
+			}
+			ctx := t.Context()
+			if err := m.Put(ctx, "public/k", strings.NewReader("0123456789"), store.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Put(ctx, "k", strings.NewReader("unprefixed"), store.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := rg.GetRange(ctx, "k", 2, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			if b, err := io.ReadAll(rc); err != nil || string(b) != "234" {
+				t.Errorf("GetRange(k, 2, 3) = %q, %v; want 234 from public/k", b, err)
+			}
+			if _, err := rg.GetRange(ctx, "../k", 0, 1); !errors.Is(err, store.ErrInvalidKey) {
+				t.Errorf("GetRange(../k) error = %v, want ErrInvalidKey", err)
+			}
+		})
 	}
 }

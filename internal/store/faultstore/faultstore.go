@@ -18,7 +18,9 @@ var ErrInjected = errors.New("faultstore: injected failure")
 
 // Store counts the writes and reads made through it and fails the chosen
 // ones. It always implements store.ConditionalPutter; conditional writes
-// fail with an error when the wrapped store does not support them.
+// fail with an error when the wrapped store does not support them. It
+// always implements store.RangeGetter too: a ranged read goes to the
+// wrapped store's GetRange, or, when it has none, is cut from a whole Get.
 type Store struct {
 	inner store.Store
 
@@ -33,6 +35,7 @@ type Store struct {
 var (
 	_ store.Store             = (*Store)(nil)
 	_ store.ConditionalPutter = (*Store)(nil)
+	_ store.RangeGetter       = (*Store)(nil)
 )
 
 // New wraps inner. Nothing fails until FailWrite or FailRead is called.
@@ -46,7 +49,7 @@ func (s *Store) FailWrite(k int) {
 	s.failWrite, s.writes, s.keys = k, 0, nil
 }
 
-// FailRead makes the k-th read (Get or Stat) from now on fail, and resets
+// FailRead makes the k-th read (Get, GetRange or Stat) from now on fail, and resets
 // the read counter; k = 0 turns it off.
 func (s *Store) FailRead(k int) {
 	s.mu.Lock()
@@ -96,6 +99,34 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return s.inner.Get(ctx, key)
+}
+
+// GetRange reads through, unless this read is to fail.
+func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := s.read("get-range", key); err != nil {
+		return nil, err
+	}
+	if rg, ok := s.inner.(store.RangeGetter); ok {
+		return rg.GetRange(ctx, key, offset, length)
+	}
+	if err := store.CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := store.CheckRange(offset, length); err != nil {
+		return nil, fmt.Errorf("faultstore get-range %s: %w", key, err)
+	}
+	rc, err := s.inner.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.CopyN(io.Discard, rc, offset); err != nil && err != io.EOF {
+		rc.Close()
+		return nil, fmt.Errorf("faultstore get-range %s: skip to %d: %w", key, offset, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(rc, length), rc}, nil
 }
 
 // Stat reads through, unless this read is to fail.

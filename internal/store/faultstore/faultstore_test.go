@@ -11,9 +11,27 @@ import (
 	"github.com/dele-opendata/dele/internal/store/storetest"
 )
 
-// With no fault armed the wrapper is a faithful store.
+// With no fault armed the wrapper is a faithful store, ranged reads
+// included: forwarded to the wrapped store's GetRange, or cut from a whole
+// Get when it has none.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(*testing.T) store.Store { return faultstore.New(memstore.New()) })
+	for _, tt := range []struct {
+		name  string
+		inner func() store.Store
+	}{
+		{"ranged", func() store.Store { return memstore.New() }},
+		{"without ranged reads", func() store.Store { m := memstore.New(); return noRange{m, m} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Run(t, func(*testing.T) store.Store { return faultstore.New(tt.inner()) })
+		})
+	}
+}
+
+// noRange hides the RangeGetter of a store.
+type noRange struct {
+	store.Store
+	store.ConditionalPutter
 }
 
 func TestFailWrite(t *testing.T) {
@@ -39,5 +57,17 @@ func TestFailWrite(t *testing.T) {
 	s.FailRead(1)
 	if _, err := s.Get(ctx, "a"); !errors.Is(err, faultstore.ErrInjected) {
 		t.Errorf("first read error = %v, want ErrInjected", err)
+	}
+	s.FailRead(2)
+	if err := s.Put(ctx, "r", strings.NewReader("0123"), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := s.GetRange(ctx, "r", 1, 2); err != nil {
+		t.Errorf("first ranged read: %v", err)
+	} else {
+		rc.Close()
+	}
+	if _, err := s.GetRange(ctx, "r", 1, 2); !errors.Is(err, faultstore.ErrInjected) {
+		t.Errorf("second ranged read error = %v, want ErrInjected", err)
 	}
 }

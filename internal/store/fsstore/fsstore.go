@@ -74,6 +74,7 @@ type Store struct {
 var (
 	_ store.Store             = (*Store)(nil)
 	_ store.ConditionalPutter = (*Store)(nil)
+	_ store.RangeGetter       = (*Store)(nil)
 )
 
 // New returns a store rooted at dir, creating the folder if needed.
@@ -231,16 +232,48 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
+	return s.open("get", key)
+}
+
+// open opens the object's file for reading; op names the operation in
+// errors.
+func (s *Store) open(op, key string) (*os.File, error) {
 	f, err := os.Open(s.path(key))
 	if err != nil {
-		return nil, s.notExist("get", key, err)
+		return nil, s.notExist(op, key, err)
 	}
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("fsstore get %s: not a regular file: %w", key, store.ErrNotExist)
+		return nil, fmt.Errorf("fsstore %s %s: not a regular file: %w", op, key, store.ErrNotExist)
 	}
 	return f, nil
 }
+
+// GetRange opens the object's file and reads length bytes from offset,
+// fewer at its end (store.RangeGetter): the reads go to the file at those
+// offsets, nothing is copied. Like Get, it reads the version that was in
+// place when it was called, also if the object is replaced meanwhile.
+func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if err := store.CheckRange(offset, length); err != nil {
+		return nil, fmt.Errorf("fsstore get-range %s: %w", key, err)
+	}
+	f, err := s.open("get-range", key)
+	if err != nil {
+		return nil, err
+	}
+	return &fileRange{SectionReader: io.NewSectionReader(f, offset, length), f: f}, nil
+}
+
+// fileRange reads a section of an open file and closes the file.
+type fileRange struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (r *fileRange) Close() error { return r.f.Close() }
 
 func (s *Store) notExist(op, key string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {

@@ -1,6 +1,6 @@
 // Package memstore is an in-memory store.Store for tests and for runs that
-// publish nothing to disk. It implements store.ConditionalPutter. ETags are
-// the hex SHA-256 of the content.
+// publish nothing to disk. It implements store.ConditionalPutter and
+// store.RangeGetter. ETags are the hex SHA-256 of the content.
 package memstore
 
 import (
@@ -36,6 +36,7 @@ type object struct {
 var (
 	_ store.Store             = (*Store)(nil)
 	_ store.ConditionalPutter = (*Store)(nil)
+	_ store.RangeGetter       = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -58,6 +59,30 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	// Objects are never modified in place (Put replaces the slice), so
 	// readers can share it.
 	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
+
+// GetRange returns a reader over length bytes of the object from offset,
+// fewer at its end (store.RangeGetter). It shares the stored bytes.
+func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := store.CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := store.CheckRange(offset, length); err != nil {
+		return nil, fmt.Errorf("memstore get-range %s: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	o, ok := s.objs[key]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("memstore get-range %s: %w", key, store.ErrNotExist)
+	}
+	size := int64(len(o.data))
+	start := min(offset, size)
+	end := start + min(length, size-start)
+	return io.NopCloser(bytes.NewReader(o.data[start:end])), nil
 }
 
 // Stat returns the object's metadata.

@@ -33,6 +33,8 @@ const (
 	dropRequest  = "drop request"      // read half the body, then reset the connection
 	dropResponse = "drop response"     // let the server do it, then reset instead of answering
 	die          = "die"               // drop this request and every later one: the server is gone
+	cutBody      = "cut body"          // send the server's headers and half its body, then close the connection
+	resetBody    = "reset body"        // send the server's headers and half its body, then reset the connection
 )
 
 // rule injects action into the next times requests that match.
@@ -132,6 +134,22 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case dropResponse:
 		p.rp.ServeHTTP(httptest.NewRecorder(), r)
 		reset(w)
+	case cutBody, resetBody:
+		rec := httptest.NewRecorder()
+		p.rp.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		body := rec.Body.Bytes()
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		if action == resetBody {
+			reset(w)
+		} else if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
 	default:
 		p.rp.ServeHTTP(w, r)
 	}
@@ -290,5 +308,71 @@ func TestPublishServerDies(t *testing.T) {
 	}
 	if _, err := publish.VerifyLatest(ctx, directPub, "d"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGetRangeBrokenBody: a ranged read whose response breaks off half way
+// through its body (the connection closed or reset after the headers and
+// half the bytes) is an error from Read, never a short read that ends in
+// io.EOF or io.ErrUnexpectedEOF (which the query API takes for the end of
+// the object); the read after it gets the whole range. Throttling and a
+// server error before the body are retried by the SDK and give the data.
+func TestGetRangeBrokenBody(t *testing.T) {
+	direct := newStore(t, nil)
+	s, p := throughProxy(t, direct, 3)
+	ctx := t.Context()
+	data := make([]byte, 1<<20)
+	for i := range data {
+		data[i] = byte(i * 31 >> 3)
+	}
+	if err := direct.Put(ctx, "obj", bytes.NewReader(data), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const off, n = 1000, 600 << 10
+	want := data[off : off+n]
+	for _, tt := range []struct {
+		action  string
+		wantErr bool
+	}{
+		{cutBody, true},
+		{resetBody, true},
+		{slowDown, false},
+		{internal, false},
+	} {
+		t.Run(tt.action, func(t *testing.T) {
+			p.inject(&rule{method: "GET", path: "/obj", action: tt.action, times: 1})
+			rc, err := s.GetRange(ctx, "obj", off, n)
+			if err != nil {
+				t.Fatalf("GetRange: %v", err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			switch {
+			case tt.wantErr && err == nil:
+				t.Fatalf("read of a broken body gave %d of %d bytes and no error", len(got), n)
+			case tt.wantErr:
+				t.Logf("%s: %v", tt.action, err)
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("error wraps an end of file: %v", err)
+				}
+				if !strings.Contains(err.Error(), "s3://"+s.Bucket()+"/obj") || len(got) >= n {
+					t.Errorf("error %q does not name the object, or %d bytes were read", err, len(got))
+				}
+				// The fault was for one request: the next read is whole.
+				rc, err := s.GetRange(ctx, "obj", off, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rc.Close()
+				if b, err := io.ReadAll(rc); err != nil || !bytes.Equal(b, want) {
+					t.Errorf("the read after the broken one: %d bytes, %v", len(b), err)
+				}
+			case err != nil || !bytes.Equal(got, want):
+				t.Errorf("read after a retried %s: %d bytes (want %d), %v", tt.action, len(got), n, err)
+			}
+		})
+	}
+	if c := p.count("GET", "/obj"); c != 8 {
+		t.Errorf("%d GET requests, want 8 (2 broken, 2 reads after them, 2 retried, 2 retries)", c)
 	}
 }

@@ -9,6 +9,9 @@
 // checksum, so the server refuses corrupted bodies. Server-side encryption
 // (SSE-S3 or SSE-KMS) is set per upload when configured.
 //
+// Ranged reads (GetRange, store.RangeGetter) are one GetObject with a
+// Range header each; a body that ends early is an error, not short data.
+//
 // Conditional writes use S3's If-None-Match: * and If-Match headers on
 // PutObject and CompleteMultipartUpload; the server must support them
 // (Amazon S3 since 2024, versitygw, MinIO). Keep the public and private
@@ -25,8 +28,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -84,6 +89,7 @@ type Store struct {
 var (
 	_ store.Store             = (*Store)(nil)
 	_ store.ConditionalPutter = (*Store)(nil)
+	_ store.RangeGetter       = (*Store)(nil)
 )
 
 // New builds an S3 client from cfg and the SDK's default configuration
@@ -116,6 +122,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.UsePathStyle = cfg.PathStyle
+		// S3 sends no checksum with a ranged GET, and the SDK would log
+		// that it could not validate one to stderr for every ranged read.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	return NewFromClient(client, cfg)
 }
@@ -206,6 +215,127 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, s.wrap("get", key, err)
 	}
 	return out.Body, nil
+}
+
+// GetRange reads length bytes of the object from offset with one ranged
+// GetObject (HTTP Range: bytes=offset-last), fewer at its end
+// (store.RangeGetter). An offset at or past the end, which S3 answers
+// with 416 Range Not Satisfiable, gives an empty reader, as does a length
+// of 0 (a HeadObject then tells a missing object apart). A body that ends
+// before the length the server announced, or breaks off, is an error from
+// Read, never a short read ending in io.EOF; the request itself is
+// retried by the SDK, a broken body is not.
+func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := store.CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := store.CheckRange(offset, length); err != nil {
+		return nil, fmt.Errorf("s3store get-range s3://%s/%s: %w", s.cfg.Bucket, key, err)
+	}
+	if length == 0 {
+		// A range cannot be empty in HTTP.
+		if _, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}); err != nil {
+			return nil, s.wrap("get-range", key, err)
+		}
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
+	rng := fmt.Sprintf("bytes=%d-", offset)
+	if length <= math.MaxInt64-offset {
+		rng += strconv.FormatInt(offset+length-1, 10)
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), Range: aws.String(rng)})
+	if err != nil {
+		if unsatisfiable(err) {
+			return io.NopCloser(bytes.NewReader(nil)), nil
+		}
+		return nil, s.wrap("get-range", key, err)
+	}
+	where := fmt.Sprintf("s3store get-range s3://%s/%s (%s)", s.cfg.Bucket, key, rng)
+	if cr := aws.ToString(out.ContentRange); cr != "" {
+		first, last, ok := parseContentRange(cr)
+		if !ok || first != offset || last < first || last-first >= length {
+			out.Body.Close()
+			return nil, fmt.Errorf("%s: the server answered with Content-Range %q", where, cr)
+		}
+		return &rangeBody{body: out.Body, want: last - first + 1, where: where}, nil
+	}
+	// No Content-Range: the server sent the whole object (as S3 does for
+	// an empty one, and servers without range support do). Skip to offset.
+	size := aws.ToInt64(out.ContentLength)
+	if out.ContentLength == nil || offset >= size {
+		out.Body.Close()
+		if out.ContentLength == nil {
+			return nil, fmt.Errorf("%s: the server sent neither Content-Range nor Content-Length", where)
+		}
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
+	body := &rangeBody{body: out.Body, want: size, where: where}
+	if _, err := io.CopyN(io.Discard, body, offset); err != nil {
+		body.Close()
+		return nil, err
+	}
+	return &limitedBody{Reader: io.LimitReader(body, length), Closer: body}, nil
+}
+
+// unsatisfiable reports whether err is S3's answer to a range that starts
+// at or past the end of the object (416 InvalidRange).
+func unsatisfiable(err error) bool {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidRange" {
+		return true
+	}
+	var respErr *awshttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusRequestedRangeNotSatisfiable
+}
+
+// parseContentRange parses "bytes first-last/size" (size may be "*").
+func parseContentRange(v string) (first, last int64, ok bool) {
+	v, found := strings.CutPrefix(v, "bytes ")
+	if !found {
+		return 0, 0, false
+	}
+	r, _, _ := strings.Cut(v, "/")
+	a, b, found := strings.Cut(r, "-")
+	if !found {
+		return 0, 0, false
+	}
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	return first, last, err1 == nil && err2 == nil
+}
+
+// rangeBody is a response body that must hold want bytes: one that ends
+// sooner, or breaks off, is an error that says so and wraps neither io.EOF
+// nor io.ErrUnexpectedEOF, so no reader takes it for the end of the
+// object.
+type rangeBody struct {
+	body  io.ReadCloser
+	want  int64
+	got   int64
+	where string
+}
+
+func (r *rangeBody) Read(p []byte) (int, error) {
+	n, err := r.body.Read(p)
+	r.got += int64(n)
+	switch {
+	case r.got > r.want:
+		return n, fmt.Errorf("%s: the body is longer than the %d bytes announced", r.where, r.want)
+	case err == nil, err == io.EOF && r.got == r.want:
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("%s: the body ended after %d of %d bytes", r.where, r.got, r.want)
+	default:
+		err = fmt.Errorf("%s: read after %d of %d bytes: %w", r.where, r.got, r.want, err)
+	}
+	return n, err
+}
+
+func (r *rangeBody) Close() error { return r.body.Close() }
+
+// limitedBody reads a limited part of a body and closes the whole body.
+type limitedBody struct {
+	io.Reader
+	io.Closer
 }
 
 // Stat returns the object's metadata (HeadObject).

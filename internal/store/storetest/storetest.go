@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +20,8 @@ import (
 
 // Run runs the contract suite. newStore must return an empty store each
 // time it is called. Stores that implement store.ConditionalPutter also get
-// the conditional-write tests.
+// the conditional-write tests, and stores that implement store.RangeGetter
+// the ranged-read tests.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
 	tests := []struct {
@@ -39,6 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentPuts", testConcurrentPuts},
 		{"Conditional", testConditional},
 		{"ConditionalRace", testConditionalRace},
+		{"Range", testRange},
+		{"RangeErrors", testRangeErrors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -327,6 +331,17 @@ func testLarge(t *testing.T, s store.Store) {
 	if len(got) != len(data) || sum(got) != want {
 		t.Errorf("large object read back: %d bytes sha %s, want %d %s", len(got), sum(got), len(data), want)
 	}
+	if rg, ok := s.(store.RangeGetter); ok {
+		// Ranges across the S3 store's part boundaries (5 MiB parts in its
+		// test) and at the end.
+		for _, r := range [][2]int64{{0, 16}, {5<<20 - 1000, 2000}, {10<<20 - 1, 2<<20 + 2}, {LargeSize - 10, 100}} {
+			off, n := r[0], r[1]
+			want := data[off:min(off+n, LargeSize)]
+			if got := readRange(t, rg, "big/data.parquet", off, n); !bytes.Equal(got, want) {
+				t.Errorf("GetRange(big/data.parquet, %d, %d): %d bytes, want %d (content differs: %v)", off, n, len(got), len(want), len(got) == len(want))
+			}
+		}
+	}
 	info, err := s.Stat(ctx(t), "big/data.parquet")
 	if err != nil {
 		t.Fatal(err)
@@ -524,5 +539,123 @@ func testConditionalRace(t *testing.T, s store.Store) {
 	}
 	if wins != 1 {
 		t.Errorf("PutIfMatch race: %d winners, want 1", wins)
+	}
+}
+
+func ranger(t *testing.T, s store.Store) store.RangeGetter {
+	rg, ok := s.(store.RangeGetter)
+	if !ok {
+		t.Skipf("%T does not implement store.RangeGetter", s)
+	}
+	return rg
+}
+
+// readRange reads a whole ranged read and closes it.
+func readRange(t *testing.T, rg store.RangeGetter, key string, offset, length int64) []byte {
+	t.Helper()
+	rc, err := rg.GetRange(ctx(t), key, offset, length)
+	if err != nil {
+		t.Fatalf("GetRange(%q, %d, %d): %v", key, offset, length, err)
+	}
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("GetRange(%q, %d, %d): read: %v", key, offset, length, err)
+	}
+	if err := rc.Close(); err != nil {
+		t.Errorf("GetRange(%q, %d, %d): close: %v", key, offset, length, err)
+	}
+	return b
+}
+
+// testRange: GetRange returns the bytes from offset, fewer at the end of
+// the object and none from its end on.
+func testRange(t *testing.T, s store.Store) {
+	rg := ranger(t, s)
+	const content = "0123456789abcdefghij" // 20 bytes
+	put(t, s, "r/obj", content)
+	put(t, s, "r/empty", "")
+	for _, tt := range []struct {
+		name   string
+		key    string
+		off, n int64
+		want   string
+	}{
+		{"start", "r/obj", 0, 4, "0123"},
+		{"middle", "r/obj", 7, 5, "789ab"},
+		{"one byte", "r/obj", 10, 1, "a"},
+		{"exact end", "r/obj", 15, 5, "fghij"},
+		{"whole", "r/obj", 0, 20, content},
+		{"length beyond end", "r/obj", 15, 100, "fghij"},
+		{"length at the int64 limit", "r/obj", 3, math.MaxInt64, content[3:]},
+		{"last byte", "r/obj", 19, 1, "j"},
+		{"offset at end", "r/obj", 20, 5, ""},
+		{"offset past end", "r/obj", 25, 5, ""},
+		{"offset far past end", "r/obj", math.MaxInt64 - 1, 1, ""},
+		{"zero length", "r/obj", 5, 0, ""},
+		{"zero length past end", "r/obj", 25, 0, ""},
+		{"empty object", "r/empty", 0, 10, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(readRange(t, rg, tt.key, tt.off, tt.n)); got != tt.want {
+				t.Errorf("GetRange(%q, %d, %d) = %q, want %q", tt.key, tt.off, tt.n, got, tt.want)
+			}
+		})
+	}
+	// A ranged read opened before an overwrite sees one whole version.
+	put(t, s, "r/over", strings.Repeat("a", 1000))
+	rc, err := rg.GetRange(ctx(t), "r/over", 100, 800)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	put(t, s, "r/over", strings.Repeat("b", 1000))
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); got != strings.Repeat("a", 800) && got != strings.Repeat("b", 800) {
+		t.Errorf("ranged read opened before an overwrite got %d bytes, not 800 of one version", len(got))
+	}
+}
+
+// testRangeErrors: a missing object, a key CheckKey refuses and a negative
+// offset or length are errors of GetRange itself, with their sentinels.
+func testRangeErrors(t *testing.T, s store.Store) {
+	rg := ranger(t, s)
+	put(t, s, "a/b", "content")
+	type call struct {
+		key    string
+		off, n int64
+	}
+	var cases []struct {
+		call
+		want error
+	}
+	add := func(c call, want error) {
+		cases = append(cases, struct {
+			call
+			want error
+		}{c, want})
+	}
+	for _, key := range []string{"missing", "a/missing", "a/b/c", "a"} {
+		add(call{key, 0, 4}, store.ErrNotExist)
+		add(call{key, 100, 4}, store.ErrNotExist)
+		add(call{key, 0, 0}, store.ErrNotExist)
+	}
+	for _, key := range InvalidKeys {
+		add(call{key, 0, 4}, store.ErrInvalidKey)
+	}
+	add(call{"a/b", -1, 4}, store.ErrInvalidRange)
+	add(call{"a/b", 0, -1}, store.ErrInvalidRange)
+	add(call{"a/b", math.MinInt64, math.MaxInt64}, store.ErrInvalidRange)
+	add(call{"missing", -1, 4}, store.ErrInvalidRange)
+	for _, c := range cases {
+		rc, err := rg.GetRange(ctx(t), c.key, c.off, c.n)
+		if err == nil {
+			rc.Close()
+		}
+		if !errors.Is(err, c.want) {
+			t.Errorf("GetRange(%q, %d, %d) error = %v, want %v", c.key, c.off, c.n, err, c.want)
+		}
 	}
 }
