@@ -77,7 +77,23 @@ type Report struct {
 	// hold only the first ones.
 	Ragged      []LineError `json:"ragged,omitempty"`
 	RaggedCount int64       `json:"raggedCount,omitempty"`
+	// ColumnTypes are the types a typed source (JSON) gave each column's
+	// non-null values, by header name: "string" when any value was a JSON
+	// string (or an array, joined as text), "number" or "boolean" when every
+	// value was one, "mixed" for numbers and booleans together. Text
+	// sources (CSV, Excel) leave it empty. Schema inference keeps "string"
+	// columns as text (validate.Inferrer.SetSourceTypes), so a code sent as
+	// "66.120" is not turned into the number 66.12.
+	ColumnTypes map[string]string `json:"columnTypes,omitempty"`
 }
+
+// Column types in Report.ColumnTypes.
+const (
+	TypeString  = "string"
+	TypeNumber  = "number"
+	TypeBoolean = "boolean"
+	TypeMixed   = "mixed"
+)
 
 // LineError is a problem with one line of the source.
 type LineError struct {

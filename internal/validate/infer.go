@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/dele-opendata/dele/internal/source"
 	"github.com/dele-opendata/dele/internal/tableschema"
 	"github.com/dele-opendata/dele/internal/validate/noref"
 )
@@ -56,7 +57,9 @@ type colStats struct {
 // column is numeric only when every non-missing value is. Use NewInferrer,
 // call Add for each row, then Schema.
 type Inferrer struct {
+	header  []string
 	names   []string
+	src     []string // the source's type of each column (SetSourceTypes), or ""
 	missing []string
 	seen    []bool // seen[i]: missing[i] occurred
 	cols    []colStats
@@ -67,7 +70,7 @@ type Inferrer struct {
 // labels become "fieldN" and repeated labels "label_N" (N the 1-based
 // column), so the schema always has unique, non-empty names.
 func NewInferrer(header []string, opts InferOptions) *Inferrer {
-	in := &Inferrer{names: FieldNames(header), cols: make([]colStats, len(header))}
+	in := &Inferrer{header: header, names: FieldNames(header), cols: make([]colStats, len(header))}
 	for _, m := range opts.MissingValues {
 		if m != "" {
 			in.missing = append(in.missing, m)
@@ -97,6 +100,25 @@ func FieldNames(header []string) []string {
 		names[i] = h
 	}
 	return names
+}
+
+// SetSourceTypes tells inference the types a typed source (JSON) gave the
+// values of each column, by header name (source.Report.ColumnTypes, read
+// after the last row). A "string" column is never a number or a boolean:
+// it stays text, or becomes a date or date-time when every value is one
+// (the JSON string "66.120" is a code, not 66.12). A "number" column is a
+// number or integer whenever its values parse as one, even when its name
+// says it holds codes. Other and absent types change nothing, so text
+// sources (CSV) infer from the text alone, as before.
+func (in *Inferrer) SetSourceTypes(types map[string]string) {
+	if len(types) == 0 {
+		in.src = nil
+		return
+	}
+	in.src = make([]string, len(in.header))
+	for i, h := range in.header {
+		in.src[i] = types[h]
+	}
 }
 
 // Rows returns the number of rows added.
@@ -201,7 +223,11 @@ func (c *colStats) add(v string) {
 func (in *Inferrer) Schema() *tableschema.Schema {
 	s := &tableschema.Schema{Fields: make([]tableschema.Field, len(in.cols))}
 	for i := range in.cols {
-		s.Fields[i] = in.cols[i].field(in.names[i])
+		src := ""
+		if in.src != nil {
+			src = in.src[i]
+		}
+		s.Fields[i] = in.cols[i].field(in.names[i], src)
 	}
 	var seen []string
 	for i, m := range in.missing {
@@ -220,17 +246,22 @@ func (in *Inferrer) Schema() *tableschema.Schema {
 // nine-digit number passes about one time in eleven).
 const minOrgnrValues = 10
 
-func (c *colStats) field(name string) tableschema.Field {
+// field is the field a column's values give. src is the type the source
+// gave the values (see SetSourceTypes): "string" keeps them text (or
+// dates), "number" makes them numeric whenever they parse.
+func (c *colStats) field(name, src string) tableschema.Field {
 	f := tableschema.Field{Name: name, Type: tableschema.String}
 	if c.values == 0 {
 		return f
 	}
+	text := src == source.TypeString
+	number := src == source.TypeNumber
 	code := codeName(name)
-	if c.orgnr && (code || c.values >= minOrgnrValues) {
+	if c.orgnr && (code || c.values >= minOrgnrValues) && !number {
 		f.Check = RefOrgnr
 		return f
 	}
-	if c.num != 0 && !c.leadingZero && !code {
+	if c.num != 0 && (number || !text && !c.leadingZero && !code) {
 		i := lowestBit(c.num)
 		nf := numFormats[i]
 		switch {
@@ -253,8 +284,9 @@ func (c *colStats) field(name string) tableschema.Field {
 	}
 	switch {
 	case c.num != 0:
-		// Digits kept as text: codes with leading zeros or named as codes.
-	case c.boolTF || c.boolJN:
+		// Digits kept as text: codes with leading zeros or named as codes,
+		// or sent as text by a typed source.
+	case (c.boolTF || c.boolJN) && !text:
 		f.Type = tableschema.Boolean
 	case c.isoDate:
 		f.Type, f.Format = tableschema.Date, formatDefault

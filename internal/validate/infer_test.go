@@ -165,3 +165,57 @@ func TestInferBenchdata(t *testing.T) {
 		}
 	}
 }
+
+// TestInferSourceTypes checks that the types a typed source (JSON) gives a
+// column decide over the text: JSON strings stay text unless they are dates,
+// JSON numbers are numbers even under a code-like name, and text sources
+// (no type) infer as before.
+func TestInferSourceTypes(t *testing.T) {
+	tests := []struct {
+		name   string
+		header string
+		src    string
+		values []string
+		want   string // describe() form, plus " check=…" when set
+	}{
+		{"code sent as a JSON string", "naeringskode1.kode", source.TypeString, []string{"66.120", "64.190", "70.100"}, "string"},
+		{"the same code as text (CSV)", "naeringskode1.kode", "", []string{"66.120", "64.190", "70.100"}, "number"},
+		{"integers sent as JSON strings", "antall", source.TypeString, []string{"12", "7"}, "string"},
+		{"true/false sent as JSON strings", "aktiv", source.TypeString, []string{"true", "false"}, "string"},
+		{"dates sent as JSON strings", "stiftelsesdato", source.TypeString, []string{"2001-08-28", "1999-12-31"}, "date"},
+		{"datetimes sent as JSON strings", "endret", source.TypeString, []string{"2024-08-01T08:00:00Z"}, "datetime"},
+		{"orgnr sent as JSON strings", "organisasjonsnummer", source.TypeString, []string{"964965226", "974760673"}, "string check=orgnr"},
+		{"JSON numbers", "antallAnsatte", source.TypeNumber, []string{"99", "1200"}, "integer"},
+		{"JSON decimals", "andel", source.TypeNumber, []string{"0.10", "1e3"}, "number"},
+		{"JSON numbers under a code name", "kommunenummer", source.TypeNumber, []string{"301", "1103"}, "integer"},
+		{"the same under a code name as text", "kommunenummer", "", []string{"301", "1103"}, "string"},
+		{"JSON booleans", "konkurs", source.TypeBoolean, []string{"true", "false"}, "boolean"},
+		{"numbers and booleans", "x", source.TypeMixed, []string{"1", "2"}, "integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := NewInferrer([]string{"other", tt.header}, InferOptions{})
+			for _, v := range tt.values {
+				in.Add([]string{"1", v})
+			}
+			if tt.src != "" {
+				in.SetSourceTypes(map[string]string{tt.header: tt.src})
+			}
+			s := in.Schema()
+			f := s.Fields[1]
+			got := describe(f)
+			if f.Check != "" {
+				got += " check=" + f.Check
+			}
+			if got != tt.want {
+				t.Errorf("inferred %q, want %q", got, tt.want)
+			}
+			if other := describe(s.Fields[0]); other != "integer" {
+				t.Errorf("untyped column inferred %q, want integer", other)
+			}
+			if err := s.Check(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -383,8 +384,25 @@ func (r *bulkReader) Report() source.Report {
 	for k, v := range r.report.Detected {
 		rep.Detected[k] = v
 	}
+	rep.ColumnTypes = maps.Clone(bulkTypes)
 	return rep
 }
+
+// bulkTypes are the JSON types of Columns in the bulk download, as the
+// enhet struct decodes them (a value of another type fails the read): text,
+// except the number of employees and the flags.
+var bulkTypes = func() map[string]string {
+	m := make(map[string]string, len(Columns))
+	for _, c := range Columns {
+		m[c] = source.TypeString
+	}
+	m["antallAnsatte"] = source.TypeNumber
+	for _, c := range []string{"harRegistrertAntallAnsatte", "registrertIMvaregisteret", "registrertIForetaksregisteret",
+		"konkurs", "underAvvikling", "underTvangsavviklingEllerTvangsopplosning"} {
+		m[c] = source.TypeBoolean
+	}
+	return m
+}()
 
 func (r *bulkReader) Close() error {
 	var errs []error

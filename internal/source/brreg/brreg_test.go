@@ -414,4 +414,15 @@ func TestBulkMatchesSearch(t *testing.T) {
 			}
 		}
 	}
+	// The JSON types the search reader saw agree with the bulk reader's
+	// fixed ones, so both infer the same schema ("66.120" stays text).
+	st, bt := sr.Report().ColumnTypes, br.Report().ColumnTypes
+	if len(st) == 0 || st["naeringskode1.kode"] != "string" || bt["antallAnsatte"] != "number" {
+		t.Fatalf("column types: search %v, bulk %v", st, bt)
+	}
+	for col, typ := range st {
+		if bt[col] != typ {
+			t.Errorf("%s: search saw %s, bulk says %s", col, typ, bt[col])
+		}
+	}
 }

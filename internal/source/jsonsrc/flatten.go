@@ -24,6 +24,22 @@ const ArraySeparator = "; "
 // prefix is prepended to the column names (with a dot); a scalar at the top
 // is emitted under prefix itself.
 func Flatten(dec *json.Decoder, prefix string, emit func(key, value string)) error {
+	return flatten(dec, prefix, func(key, value string, _ uint8) { emit(key, value) })
+}
+
+// The JSON types of a flattened value, as bits so a column's types can be
+// or-ed together. An array is text (kindString); null has no kind.
+const (
+	kindString uint8 = 1 << iota
+	kindNumber
+	kindBool
+)
+
+// emitFunc receives a flattened column, its text and its JSON kind.
+type emitFunc func(key, value string, kind uint8)
+
+// flatten is Flatten that also gives each value's JSON kind.
+func flatten(dec *json.Decoder, prefix string, emit emitFunc) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -31,7 +47,7 @@ func Flatten(dec *json.Decoder, prefix string, emit func(key, value string)) err
 	return flattenTok(dec, tok, prefix, emit)
 }
 
-func flattenTok(dec *json.Decoder, tok json.Token, prefix string, emit func(key, value string)) error {
+func flattenTok(dec *json.Decoder, tok json.Token, prefix string, emit emitFunc) error {
 	switch t := tok.(type) {
 	case json.Delim:
 		switch t {
@@ -45,7 +61,7 @@ func flattenTok(dec *json.Decoder, tok json.Token, prefix string, emit func(key,
 				if prefix != "" {
 					key = prefix + "." + key
 				}
-				if err := Flatten(dec, key, emit); err != nil {
+				if err := flatten(dec, key, emit); err != nil {
 					return err
 				}
 			}
@@ -56,13 +72,26 @@ func flattenTok(dec *json.Decoder, tok json.Token, prefix string, emit func(key,
 		}
 		return fmt.Errorf("unexpected %v", t)
 	default:
-		emit(prefix, scalar(tok))
+		emit(prefix, scalar(tok), scalarKind(tok))
 		return nil
 	}
 }
 
+// scalarKind is the JSON kind of a scalar token (0 for null).
+func scalarKind(tok json.Token) uint8 {
+	switch tok.(type) {
+	case string:
+		return kindString
+	case json.Number, float64:
+		return kindNumber
+	case bool:
+		return kindBool
+	}
+	return 0
+}
+
 // flattenArray reads the rest of an array whose '[' was consumed.
-func flattenArray(dec *json.Decoder, prefix string, emit func(key, value string)) error {
+func flattenArray(dec *json.Decoder, prefix string, emit emitFunc) error {
 	var items []string
 	var buf *bytes.Buffer // set once a structured item is seen
 	for dec.More() {
@@ -107,14 +136,14 @@ func flattenArray(dec *json.Decoder, prefix string, emit func(key, value string)
 	}
 	if buf != nil {
 		buf.WriteByte(']')
-		emit(prefix, buf.String())
+		emit(prefix, buf.String(), kindString)
 		return nil
 	}
 	texts := make([]string, len(items))
 	for i, s := range items {
 		texts[i] = unquote(s)
 	}
-	emit(prefix, strings.Join(texts, ArraySeparator))
+	emit(prefix, strings.Join(texts, ArraySeparator), kindString)
 	return nil
 }
 

@@ -26,7 +26,9 @@
 // record where each first appeared. Declare them in columns to keep them.
 //
 // Values are text: numbers exactly as written in the JSON, booleans
-// true/false, null and absent keys as the empty string.
+// true/false, null and absent keys as the empty string. The report keeps
+// the JSON types each column's values had (source.Report.ColumnTypes), so
+// inference can keep a code sent as the string "66.120" as text.
 package jsonsrc
 
 import (
@@ -40,6 +42,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -110,9 +113,13 @@ type Reader struct {
 	done    bool
 	report  source.Report
 	rowKeys []kv
+	kinds   []uint8 // per header column: the JSON kinds of its non-empty values
 }
 
-type kv struct{ key, value string }
+type kv struct {
+	key, value string
+	kind       uint8
+}
 
 type bufRec struct {
 	n   int64
@@ -333,11 +340,11 @@ func (r *Reader) nextRecord() ([]kv, bool, error) {
 		}
 		if ok {
 			r.rowKeys = r.rowKeys[:0]
-			err := Flatten(r.pg.dec, "", func(k, v string) {
+			err := flatten(r.pg.dec, "", func(k, v string, kind uint8) {
 				if k == "" {
 					k = "value"
 				}
-				r.rowKeys = append(r.rowKeys, kv{k, v})
+				r.rowKeys = append(r.rowKeys, kv{k, v, kind})
 			})
 			if err != nil {
 				return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d, record %d: %w", r.pageNum, r.recNo+1, err)}
@@ -451,6 +458,9 @@ func (r *Reader) Read() (source.Record, error) {
 	}
 	r.fields = r.fields[:len(r.header)]
 	clear(r.fields)
+	if len(r.kinds) < len(r.header) {
+		r.kinds = append(r.kinds, make([]uint8, len(r.header)-len(r.kinds))...)
+	}
 	for _, e := range rec.kvs {
 		i, ok := r.index[e.key]
 		if !ok {
@@ -460,6 +470,9 @@ func (r *Reader) Read() (source.Record, error) {
 			continue
 		}
 		r.fields[i] = e.value
+		if e.value != "" {
+			r.kinds[i] |= e.kind
+		}
 	}
 	r.report.Rows++
 	return source.Record{Line: rec.n, Fields: r.fields}, nil
@@ -483,18 +496,37 @@ func (r *Reader) Report() source.Report {
 		for i, k := range keys {
 			parts[i] = fmt.Sprintf("%s (record %d)", k, r.extras[k])
 		}
-		rep.Detected = maps(rep.Detected)
+		rep.Detected = maps.Clone(rep.Detected)
 		rep.Detected["keysNotInHeader"] = strings.Join(parts, ", ")
 	}
+	rep.ColumnTypes = columnTypes(r.header, r.kinds)
 	return rep
 }
 
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m)+1)
-	for k, v := range m {
-		out[k] = v
+// columnTypes names the JSON kinds seen in each column (see
+// source.Report.ColumnTypes); columns with only nulls are left out.
+func columnTypes(header []string, kinds []uint8) map[string]string {
+	var m map[string]string
+	for i, k := range kinds {
+		var t string
+		switch {
+		case k == 0:
+			continue
+		case k&kindString != 0:
+			t = source.TypeString
+		case k == kindNumber:
+			t = source.TypeNumber
+		case k == kindBool:
+			t = source.TypeBoolean
+		default:
+			t = source.TypeMixed
+		}
+		if m == nil {
+			m = make(map[string]string, len(header))
+		}
+		m[header[i]] = t
 	}
-	return out
+	return m
 }
 
 // Close releases the current page.

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/dele-opendata/dele/datasets"
 	"github.com/dele-opendata/dele/internal/source"
+	"github.com/dele-opendata/dele/internal/validate"
 )
 
 // testClient retries without sleeping and records the waits.
@@ -356,6 +359,100 @@ func TestRedact(t *testing.T) {
 		_, err := New(context.Background(), Options{URL: u, Client: c})
 		if err == nil || strings.Contains(err.Error(), "hemmelig") || !strings.Contains(err.Error(), "apikey=…") {
 			t.Errorf("error %v: want a failure that names apikey but not its value", err)
+		}
+	}
+}
+
+// TestColumnTypes checks the JSON types the report gives each column
+// (testdata/typed.json): any JSON string (or array) makes a column
+// "string"; only numbers "number", only booleans "boolean"; numbers and
+// booleans "mixed"; nulls and empty strings do not count.
+func TestColumnTypes(t *testing.T) {
+	r, err := New(context.Background(), Options{Path: filepath.Join("testdata", "typed.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	in := validate.NewInferrer(r.Header(), validate.InferOptions{})
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Add(rec.Fields)
+	}
+	types := r.Report().ColumnTypes
+	want := map[string]string{
+		"kode": "string", "antall": "number", "aktiv": "boolean", "dato": "string", "adresse": "string",
+		"blandet": "mixed", "tekst_eller_tall": "string", "tomtekst": "number",
+	}
+	if !maps.Equal(types, want) {
+		t.Errorf("ColumnTypes = %v, want %v", types, want)
+	}
+	in.SetSourceTypes(types)
+	got := map[string]string{}
+	for _, f := range in.Schema().Fields {
+		got[f.Name] = string(f.Type)
+	}
+	wantSchema := map[string]string{
+		"kode": "string", "antall": "integer", "aktiv": "boolean", "dato": "date", "adresse": "string",
+		"blandet": "string", "tom": "string", "tekst_eller_tall": "string", "tomtekst": "integer",
+	}
+	if !maps.Equal(got, wantSchema) {
+		t.Errorf("inferred types %v, want %v", got, wantSchema)
+	}
+}
+
+// TestEnheterASAInference infers the schema of the enheter-asa example
+// (datasets/sources/enheter-asa.json) with the JSON types: the NACE codes,
+// sent as strings such as "66.120", stay text, and the employee count stays
+// an integer.
+func TestEnheterASAInference(t *testing.T) {
+	def, err := datasets.ParseFile(filepath.Join("..", "..", "..", "datasets", "enheter-asa.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(context.Background(), def, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	in := validate.NewInferrer(r.Header(), validate.InferOptions{})
+	codes := 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Add(rec.Fields)
+		for i, h := range r.Header() {
+			if h == "naeringskode1.kode" && strings.HasSuffix(rec.Fields[i], "0") {
+				codes++
+			}
+		}
+	}
+	if codes == 0 {
+		t.Fatal("no naeringskode1.kode with a trailing zero in the example: the test proves nothing")
+	}
+	in.SetSourceTypes(r.Report().ColumnTypes)
+	for _, f := range in.Schema().Fields {
+		want := ""
+		switch f.Name {
+		case "naeringskode1.kode", "naeringskode2.kode", "naeringskode3.kode":
+			want = "string"
+		case "antallAnsatte":
+			want = "integer"
+		case "registreringsdatoEnhetsregisteret":
+			want = "date"
+		}
+		if want != "" && string(f.Type) != want {
+			t.Errorf("%s inferred as %s, want %s", f.Name, f.Type, want)
 		}
 	}
 }
