@@ -1,6 +1,7 @@
 // Package lambdafn holds what Dele's AWS Lambda functions share: their
 // configuration, read once from environment variables and validated at
-// start (Config, FromEnv), the stores and definitions built from it, the
+// start (Config, FromEnv), the settings, definitions, stores and AWS
+// configuration every function starts from (Config.Open), the
 // SQS message the dispatcher sends and the worker reads (Message), and
 // Start, which the thin main of each function calls.
 //
@@ -154,14 +155,23 @@ func or(v, def string) string {
 	return def
 }
 
-// Need names the settings a function requires.
+// Need names the settings a function requires and what Open builds for
+// it.
 type Need int
 
-// The settings Require can check.
+// The needs of a function, combined with |.
 const (
+	// NeedPublic: DELE_PUBLIC_BUCKET must be set; Open opens the public
+	// store.
 	NeedPublic Need = 1 << iota
+	// NeedPrivate: DELE_PRIVATE_BUCKET must be set; Open opens the private
+	// store.
 	NeedPrivate
+	// NeedQueue: DELE_QUEUE_URL must be set.
 	NeedQueue
+	// NeedAWS: Open returns the AWS SDK configuration, for the function's
+	// other AWS clients (SQS, SSM, Secrets Manager).
+	NeedAWS
 )
 
 // Require reports the environment variables a function needs that are
@@ -188,29 +198,65 @@ func (c *Config) Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 }
 
-// AWS loads the AWS SDK configuration (region, credentials, endpoint
-// overrides) from the environment. It does not contact AWS.
-func (c *Config) AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+// Resources are what a function is built from: what Open returns.
+type Resources struct {
+	// Settings are the installation settings (dele.yaml, with
+	// DELE_BASE_URL and DELE_API_URL on top).
+	Settings *config.Config
+	// Definitions are the bundled dataset definitions.
+	Definitions []*datasets.Definition
+	// Public and Private are the stores, each opened only when needed
+	// (NeedPublic, NeedPrivate), and nil otherwise. The public store
+	// implements store.RangeGetter, so the query API reads Parquet files
+	// with ranged GETs.
+	Public, Private store.Store
+	// AWS is the SDK configuration the stores were built from, for the
+	// function's other clients; set with NeedAWS.
+	AWS aws.Config
+	// Log is the function's JSON logger.
+	Log *slog.Logger
+}
+
+// Open is the start every function shares: it checks that the
+// environment variables n needs are set (naming every missing one), loads
+// the installation settings and every definition, loads the AWS SDK
+// configuration once and opens the stores n names from it. It does not
+// contact AWS, so a cold start does not wait for the network.
+func (c *Config) Open(ctx context.Context, n Need) (*Resources, error) {
+	if err := c.Require(n); err != nil {
+		return nil, err
 	}
-	return cfg, nil
+	settings, defs, err := c.Load()
+	if err != nil {
+		return nil, err
+	}
+	r := &Resources{Settings: settings, Definitions: defs, Log: c.Logger()}
+	if n&(NeedPublic|NeedPrivate|NeedAWS) == 0 {
+		return r, nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if n&NeedAWS != 0 {
+		r.AWS = awsCfg
+	}
+	if n&NeedPublic != 0 {
+		if r.Public, err = c.openStore(awsCfg, c.PublicBucket, c.PublicPrefix); err != nil {
+			return nil, fmt.Errorf("public store (%s=%s): %w", EnvPublicBucket, c.PublicBucket, err)
+		}
+	}
+	if n&NeedPrivate != 0 {
+		if r.Private, err = c.openStore(awsCfg, c.PrivateBucket, c.PrivatePrefix); err != nil {
+			return nil, fmt.Errorf("private store (%s=%s): %w", EnvPrivateBucket, c.PrivateBucket, err)
+		}
+	}
+	return r, nil
 }
 
-// PublicStore opens the public store: the public bucket, under its prefix.
-func (c *Config) PublicStore(ctx context.Context) (store.Store, error) {
-	return c.open(ctx, c.PublicBucket, c.PublicPrefix)
-}
-
-// PrivateStore opens the private store: the private bucket, under its
-// prefix.
-func (c *Config) PrivateStore(ctx context.Context) (store.Store, error) {
-	return c.open(ctx, c.PrivateBucket, c.PrivatePrefix)
-}
-
-func (c *Config) open(ctx context.Context, bucket, prefix string) (store.Store, error) {
-	s, err := s3store.New(ctx, s3store.Config{
+// openStore opens the S3 store of bucket, under prefix when it is set.
+func (c *Config) openStore(awsCfg aws.Config, bucket, prefix string) (store.Store, error) {
+	s, err := s3store.NewFromConfig(awsCfg, s3store.Config{
 		Bucket: bucket, Endpoint: c.S3Endpoint, PathStyle: c.S3PathStyle,
 		SSE: c.SSE, KMSKeyID: c.KMSKeyID,
 	})

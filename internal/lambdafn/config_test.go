@@ -5,9 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dele-opendata/dele/internal/lambdafn/fntest"
+	"github.com/dele-opendata/dele/internal/store"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -102,5 +106,88 @@ func TestReportInitError(t *testing.T) {
 	}
 	if got != "POST /2018-06-01/runtime/init/error Runtime.InitError" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestOpen: Open checks the settings a function needs, loads its settings
+// and definitions and opens the stores it needs (and no others), each of
+// which keeps ranged reads and conditional writes, also under a prefix;
+// every failure names what is wrong.
+func TestOpen(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-north-1")
+	defsDir, confFile := fntest.DefinitionsDir(t), fntest.ConfigFile(t)
+	base := func(mod func(*Config)) *Config {
+		c := &Config{PublicBucket: "dele-public", PrivateBucket: "dele-private", QueueURL: "https://sqs.example/q",
+			Definitions: defsDir, ConfigFile: confFile}
+		if mod != nil {
+			mod(c)
+		}
+		return c
+	}
+	for _, tt := range []struct {
+		name                string
+		cfg                 *Config
+		need                Need
+		wantErr             []string // substrings of the error
+		wantPublic, wantPrv bool
+		wantAWS             bool
+	}{
+		{name: "public only", cfg: base(nil), need: NeedPublic, wantPublic: true},
+		{name: "public under a prefix", cfg: base(func(c *Config) { c.PublicPrefix = "public/" }), need: NeedPublic, wantPublic: true},
+		{name: "both stores and AWS", cfg: base(func(c *Config) { c.PrivatePrefix = "private/" }), need: NeedPublic | NeedPrivate | NeedAWS,
+			wantPublic: true, wantPrv: true, wantAWS: true},
+		{name: "private and queue", cfg: base(nil), need: NeedPrivate | NeedQueue | NeedAWS, wantPrv: true, wantAWS: true},
+		{name: "settings and definitions only", cfg: base(nil), need: 0},
+		{name: "missing variables", cfg: base(func(c *Config) { c.PublicBucket, c.QueueURL = "", "" }), need: NeedPublic | NeedPrivate | NeedQueue,
+			wantErr: []string{EnvPublicBucket + ", " + EnvQueueURL, "not set"}},
+		{name: "missing definitions", cfg: base(func(c *Config) { c.Definitions = filepath.Join(t.TempDir(), "none") }), need: NeedPublic,
+			wantErr: []string{"definitions in ", "none"}},
+		{name: "missing settings file", cfg: base(func(c *Config) { c.ConfigFile = "/nonexistent/dele.yaml" }), need: NeedPublic,
+			wantErr: []string{"/nonexistent/dele.yaml", EnvConfigFile}},
+		{name: "store that cannot be opened", cfg: base(func(c *Config) { c.SSE = "rot13" }), need: NeedPrivate,
+			wantErr: []string{"private store (" + EnvPrivateBucket + "=dele-private)", "rot13"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tt.cfg.Open(t.Context(), tt.need)
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, want := range tt.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q lacks %q", err, want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Settings == nil || len(r.Definitions) == 0 || r.Log == nil {
+				t.Fatalf("settings %v, %d definitions, logger %v", r.Settings, len(r.Definitions), r.Log)
+			}
+			for _, s := range []struct {
+				name string
+				st   store.Store
+				want bool
+			}{{"public", r.Public, tt.wantPublic}, {"private", r.Private, tt.wantPrv}} {
+				if (s.st != nil) != s.want {
+					t.Errorf("%s store opened: %v, want %v", s.name, s.st != nil, s.want)
+					continue
+				}
+				if s.st == nil {
+					continue
+				}
+				if _, ok := s.st.(store.RangeGetter); !ok {
+					t.Errorf("%s store %T has no ranged reads: the query API would download whole files", s.name, s.st)
+				}
+				if _, ok := s.st.(store.ConditionalPutter); !ok {
+					t.Errorf("%s store %T has no conditional writes", s.name, s.st)
+				}
+			}
+			if got := r.AWS.Region != ""; got != tt.wantAWS {
+				t.Errorf("AWS configuration returned: %v, want %v (region %q)", got, tt.wantAWS, r.AWS.Region)
+			}
+		})
 	}
 }

@@ -6,11 +6,19 @@
 // The handler is built on the first request, not at init, so a cold start
 // does not wait for S3; it re-reads the published manifests every 30
 // seconds as `dele serve` does.
+//
+// Parquet files are read with ranged GETs (the S3 store, also under a
+// prefix, is a store.RangeGetter): the footer and the column chunks a
+// query needs, never a whole file, so a dataset larger than the
+// function's /tmp can be queried and row-group pruning saves the reads it
+// skips. Only a public store without ranged reads would make the query
+// API copy each file to CacheDir first.
 package apifn
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -34,7 +42,9 @@ type API struct {
 	// Prefix is the path the API's route is under ("/api"); it is removed
 	// before the handler sees the path.
 	Prefix string
-	// CacheDir holds local copies of Parquet files (under /tmp).
+	// CacheDir holds local copies of Parquet files when Public has no
+	// ranged reads (store.RangeGetter); the S3 store has them, so in
+	// Lambda nothing is copied there. It is under DELE_TEMP_DIR (/tmp).
 	CacheDir string
 	Log      *slog.Logger
 
@@ -55,19 +65,12 @@ func Handler(ctx context.Context, cfg *lambdafn.Config) (any, error) {
 // New builds the function from the configuration: the bundled definitions
 // and settings and the public bucket.
 func New(ctx context.Context, cfg *lambdafn.Config) (*API, error) {
-	if err := cfg.Require(lambdafn.NeedPublic); err != nil {
-		return nil, err
-	}
-	conf, defs, err := cfg.Load()
+	r, err := cfg.Open(ctx, lambdafn.NeedPublic)
 	if err != nil {
 		return nil, err
 	}
-	public, err := cfg.PublicStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &API{Public: public, Config: conf, Definitions: defs, Prefix: cfg.APIPrefix,
-		CacheDir: filepath.Join(cfg.TempDir, "dele-api-cache"), Log: cfg.Logger()}, nil
+	return &API{Public: r.Public, Config: r.Settings, Definitions: r.Definitions, Prefix: cfg.APIPrefix,
+		CacheDir: filepath.Join(cfg.TempDir, "dele-api-cache"), Log: r.Log}, nil
 }
 
 // handler returns the adapted query API, building it on first use. A
@@ -77,6 +80,9 @@ func (a *API) handler(ctx context.Context) (func(context.Context, events.APIGate
 	defer a.mu.Unlock()
 	if a.fn != nil {
 		return a.fn, nil
+	}
+	if _, ok := a.Public.(store.RangeGetter); !ok && a.Log != nil {
+		a.Log.Warn("the public store has no ranged reads: Parquet files are copied whole to the cache folder", "store", fmt.Sprintf("%T", a.Public), "cacheDir", a.CacheDir)
 	}
 	h, err := openapi.NewHandler(ctx, openapi.Options{Config: a.Config, Definitions: a.Definitions, Store: a.Public, CacheDir: a.CacheDir})
 	if err != nil {

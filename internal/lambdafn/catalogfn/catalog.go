@@ -78,23 +78,12 @@ func Handler(ctx context.Context, cfg *lambdafn.Config) (any, error) {
 
 // New builds the function from the configuration.
 func New(ctx context.Context, cfg *lambdafn.Config) (*Catalog, error) {
-	if err := cfg.Require(lambdafn.NeedPublic | lambdafn.NeedPrivate); err != nil {
-		return nil, err
-	}
-	conf, defs, err := cfg.Load()
+	r, err := cfg.Open(ctx, lambdafn.NeedPublic|lambdafn.NeedPrivate)
 	if err != nil {
 		return nil, err
 	}
-	public, err := cfg.PublicStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	private, err := cfg.PrivateStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &Catalog{Public: public, Private: private, Config: conf, Definitions: defs,
-		Debounce: cfg.CatalogDebounce, Log: cfg.Logger()}, nil
+	return &Catalog{Public: r.Public, Private: r.Private, Config: r.Settings, Definitions: r.Definitions,
+		Debounce: cfg.CatalogDebounce, Log: r.Log}, nil
 }
 
 func (c *Catalog) now() time.Time {

@@ -78,22 +78,11 @@ func Handler(ctx context.Context, cfg *lambdafn.Config) (any, error) {
 // New builds a dispatcher from the configuration: the bundled definitions,
 // the private bucket and the queue.
 func New(ctx context.Context, cfg *lambdafn.Config) (*Dispatcher, error) {
-	if err := cfg.Require(lambdafn.NeedPrivate | lambdafn.NeedQueue); err != nil {
-		return nil, err
-	}
-	_, defs, err := cfg.Load()
+	r, err := cfg.Open(ctx, lambdafn.NeedPrivate|lambdafn.NeedQueue|lambdafn.NeedAWS)
 	if err != nil {
 		return nil, err
 	}
-	private, err := cfg.PrivateStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := cfg.AWS(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &Dispatcher{Definitions: defs, Private: private, Queue: sqs.NewFromConfig(awsCfg), QueueURL: cfg.QueueURL, Log: cfg.Logger()}, nil
+	return &Dispatcher{Definitions: r.Definitions, Private: r.Private, Queue: sqs.NewFromConfig(r.AWS), QueueURL: cfg.QueueURL, Log: r.Log}, nil
 }
 
 func (d *Dispatcher) log() *slog.Logger {

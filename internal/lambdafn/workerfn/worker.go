@@ -71,40 +71,24 @@ func Handler(ctx context.Context, cfg *lambdafn.Config) (any, error) {
 // New builds a worker from the configuration: the bundled definitions and
 // settings, the public and private buckets, and a secret resolver.
 func New(ctx context.Context, cfg *lambdafn.Config) (*Worker, error) {
-	if err := cfg.Require(lambdafn.NeedPublic | lambdafn.NeedPrivate); err != nil {
-		return nil, err
-	}
-	conf, defs, err := cfg.Load()
+	r, err := cfg.Open(ctx, lambdafn.NeedPublic|lambdafn.NeedPrivate|lambdafn.NeedAWS)
 	if err != nil {
 		return nil, err
 	}
-	public, err := cfg.PublicStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	private, err := cfg.PrivateStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := cfg.AWS(ctx)
-	if err != nil {
-		return nil, err
-	}
-	log := cfg.Logger()
 	if removed := CleanTemp(cfg.TempDir); len(removed) > 0 {
-		log.Warn("removed the temporary files of runs that did not finish (timeout?)", "folders", removed)
+		r.Log.Warn("removed the temporary files of runs that did not finish (timeout?)", "folders", removed)
 	}
 	w := &Worker{
 		Env: pipeline.Env{
-			Public: public, Private: private, Config: conf, TempDir: cfg.TempDir, Log: log,
+			Public: r.Public, Private: r.Private, Config: r.Settings, TempDir: cfg.TempDir, Log: r.Log,
 		},
 		Definitions: map[string]*datasets.Definition{},
 		SecretRefs:  cfg.Secrets,
-		Secrets:     secrets.New(awsCfg),
-		Log:         log,
+		Secrets:     secrets.New(r.AWS),
+		Log:         r.Log,
 		Metrics:     os.Stdout,
 	}
-	for _, d := range defs {
+	for _, d := range r.Definitions {
 		w.Definitions[d.ID] = d
 	}
 	return w, nil

@@ -101,23 +101,38 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	opts := []func(*config.LoadOptions) error{}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: load AWS configuration: %w", err)
 	}
-	if cfg.AccessKey != "" || cfg.SecretKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	return NewFromConfig(awsCfg, cfg)
+}
+
+// NewFromConfig returns a store over a new S3 client built from an AWS
+// SDK configuration already loaded (config.LoadDefaultConfig), so that a
+// program with several buckets and other AWS clients loads it once. It
+// does not contact the server. Region, AccessKey and SecretKey of cfg
+// override awsCfg's when set; Endpoint, PathStyle and MaxAttempts
+// (default 5) apply to this client only.
+func NewFromConfig(awsCfg aws.Config, cfg Config) (*Store, error) {
+	if cfg.Bucket == "" {
+		return nil, errors.New("s3store: no bucket configured")
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	attempts := cfg.MaxAttempts
 	if attempts <= 0 {
 		attempts = 5
 	}
-	opts = append(opts, config.WithRetryMaxAttempts(attempts))
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: load AWS configuration: %w", err)
-	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Region != "" {
+			o.Region = cfg.Region
+		}
+		if cfg.AccessKey != "" || cfg.SecretKey != "" {
+			o.Credentials = credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")
+		}
+		o.RetryMaxAttempts = attempts
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
