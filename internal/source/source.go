@@ -120,4 +120,8 @@ var (
 	// ErrWrongFormat means the source is not in the declared format, such as
 	// an HTML error page saved as CSV.
 	ErrWrongFormat = errors.New("source is not in the declared format")
+	// ErrTruncated means the source ended before it was complete: a
+	// download cut off before its Content-Length, or a document that stops
+	// mid-way. The error says how many bytes arrived.
+	ErrTruncated = errors.New("source is incomplete (truncated download)")
 )

@@ -260,6 +260,7 @@ type bulkReader struct {
 	body    io.Closer
 	gz      *gzip.Reader
 	dec     *json.Decoder
+	lim     *jsonsrc.Limiter
 	hasher  hash.Hash
 	kommune map[string]bool
 	form    map[string]bool
@@ -306,7 +307,7 @@ func newBulk(ctx context.Context, o Options) (source.Reader, error) {
 		if err != nil {
 			return nil, &source.Error{Location: loc, Err: err}
 		}
-		body = resp.Body
+		body = jsonsrc.GuardTruncation(resp.Body, resp.ContentLength)
 	}
 	return fromBody(body, loc, o)
 }
@@ -326,7 +327,10 @@ func fromBody(body io.ReadCloser, loc string, o Options) (*bulkReader, error) {
 		r.gz, in = gz, gz
 		r.report.Encoding = "gzip"
 	}
-	r.dec = json.NewDecoder(in)
+	// One organisation is a few kB: cap it as the JSON reader caps a
+	// record. The download as a whole is not capped (it is the register).
+	r.lim = jsonsrc.NewLimiter(in, 0, jsonsrc.DefaultMaxRecordBytes)
+	r.dec = json.NewDecoder(r.lim)
 	r.dec.UseNumber()
 	tok, err := r.dec.Token()
 	if err != nil || tok != json.Delim('[') {
@@ -341,6 +345,16 @@ func fromBody(body io.ReadCloser, loc string, o Options) (*bulkReader, error) {
 
 func (r *bulkReader) Header() []string { return Columns }
 
+// explain marks a download that stops before its end (io.EOF before the
+// closing bracket, or the decoder's or gzip's io.ErrUnexpectedEOF) as
+// truncated.
+func (r *bulkReader) explain(err error) error {
+	if (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)) && !errors.Is(err, source.ErrTruncated) {
+		return fmt.Errorf("%w: the JSON ends after %d bytes, before the end of the array", source.ErrTruncated, r.lim.N())
+	}
+	return err
+}
+
 // Read returns the next organisation that passes the filters. Record.Line
 // is its 1-based position in the download.
 func (r *bulkReader) Read() (source.Record, error) {
@@ -350,8 +364,11 @@ func (r *bulkReader) Read() (source.Record, error) {
 	for r.dec.More() {
 		r.item++
 		r.e = enhet{}
-		if err := r.dec.Decode(&r.e); err != nil {
-			return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("organisation %d in the download: %w", r.item, err)}
+		r.lim.StartRecord()
+		err := r.dec.Decode(&r.e)
+		r.lim.EndRecord()
+		if err != nil {
+			return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("organisation %d in the download: %w", r.item, r.explain(err))}
 		}
 		if (r.kommune != nil && !r.kommune[r.e.Forretningsadresse.Kommunenummer]) || (r.form != nil && !r.form[r.e.Organisasjonsform.Kode]) {
 			continue
@@ -363,13 +380,13 @@ func (r *bulkReader) Read() (source.Record, error) {
 		return source.Record{Line: r.item, Fields: r.fields}, nil
 	}
 	if _, err := r.dec.Token(); err != nil { // ']'
-		return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("after organisation %d: %w (truncated download?)", r.item, err)}
+		return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("after organisation %d: %w", r.item, r.explain(err))}
 	}
 	if r.gz != nil {
 		// Read to the end so the gzip checksum is verified and the hash
 		// covers every byte.
 		if _, err := io.Copy(io.Discard, r.gz); err != nil {
-			return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("after organisation %d: %w", r.item, err)}
+			return source.Record{}, &source.Error{Location: r.report.Location, Err: fmt.Errorf("after organisation %d: %w", r.item, r.explain(err))}
 		}
 	}
 	r.done = true

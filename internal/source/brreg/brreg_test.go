@@ -347,8 +347,8 @@ func TestBulkBroken(t *testing.T) {
 	if err == nil {
 		_, err = readAllErr(r)
 	}
-	if err == nil {
-		t.Error("truncated download read without error")
+	if !errors.Is(err, source.ErrTruncated) || errors.Is(err, source.ErrWrongFormat) {
+		t.Errorf("truncated download: got %v, want ErrTruncated", err)
 	}
 	_, err = New(context.Background(), Options{BulkPath: write("page.gz", []byte("<html>Vedlikehold</html>"))})
 	if !errors.Is(err, source.ErrWrongFormat) {

@@ -94,7 +94,8 @@ func (e *StatusError) Error() string { return "HTTP " + e.Status }
 var ErrTooLarge = errors.New("download exceeds the size limit")
 
 // Fetch downloads url. Failures are *source.Error values: a truncated body
-// wraps source.ErrWrongFormat, a final HTTP error wraps *StatusError.
+// (the connection ended before Content-Length) wraps source.ErrTruncated
+// and gives the byte counts, a final HTTP error wraps *StatusError.
 func Fetch(ctx context.Context, url string, o Options) (*Result, error) {
 	if o.Client == nil {
 		o.Client = DefaultClient
@@ -202,12 +203,12 @@ func fetchOnce(ctx context.Context, url string, o Options) (_ *Result, retryAfte
 		}
 		msg := fmt.Sprintf("received %d bytes", n)
 		if resp.ContentLength >= 0 {
-			msg += fmt.Sprintf(" of the %d announced by Content-Length", resp.ContentLength)
+			msg = fmt.Sprintf("received %d of the %d bytes announced by Content-Length", n, resp.ContentLength)
 		}
 		if err != nil {
-			msg += ": " + err.Error()
+			msg += " (" + err.Error() + ")"
 		}
-		return nil, 0, fmt.Errorf("%w: truncated download: %s", source.ErrWrongFormat, msg)
+		return nil, 0, fmt.Errorf("%w: %s", source.ErrTruncated, msg)
 	}
 	if err := f.Close(); err != nil {
 		return nil, -1, err

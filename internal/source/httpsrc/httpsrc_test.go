@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,8 +164,9 @@ func TestFetchTruncated(t *testing.T) {
 	o := fastOptions(t)
 	o.Dir = dir
 	_, err := Fetch(context.Background(), srv.URL, o)
-	if !errors.Is(err, source.ErrWrongFormat) || n.Load() != 4 {
-		t.Errorf("error %v after %d requests, want ErrWrongFormat (truncated) after 4", err, n.Load())
+	if !errors.Is(err, source.ErrTruncated) || errors.Is(err, source.ErrWrongFormat) || n.Load() != 4 ||
+		!strings.Contains(err.Error(), "received 20 of the 1000 bytes announced by Content-Length") {
+		t.Errorf("error %v after %d requests, want ErrTruncated with the byte counts after 4", err, n.Load())
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)

@@ -25,6 +25,13 @@
 // out and the report lists them under detected "keysNotInHeader" with the
 // record where each first appeared. Declare them in columns to keep them.
 //
+// One record may be at most Options.MaxRecordBytes long (64 MiB, as a CSV
+// record) and one document, a page or the file, at most
+// Options.MaxResponseBytes (4 GiB, as a download); a source over a limit
+// fails with an error wrapping ErrTooLarge. A page cut off before its
+// Content-Length, or a document that stops mid-way, fails with an error
+// wrapping source.ErrTruncated that gives the byte counts.
+//
 // Values are text: numbers exactly as written in the JSON, booleans
 // true/false, null and absent keys as the empty string. The report keeps
 // the JSON types each column's values had (source.Report.ColumnTypes), so
@@ -90,6 +97,11 @@ type Options struct {
 	OnPage func(page int, meta map[string]string) error
 	// Kind names the source kind in the report; default "json".
 	Kind string
+	// MaxRecordBytes caps one record (default DefaultMaxRecordBytes) and
+	// MaxResponseBytes one document, a page or the file (default
+	// DefaultMaxResponseBytes). A source over a limit fails with an error
+	// wrapping ErrTooLarge.
+	MaxRecordBytes, MaxResponseBytes int64
 }
 
 // Reader streams records from a JSON source. It implements source.Reader.
@@ -173,6 +185,12 @@ func New(ctx context.Context, o Options) (*Reader, error) {
 	}
 	if o.Path != "" && p.Style != "" && p.Style != "none" {
 		return nil, &source.Error{Location: loc, Err: errors.New("a local JSON file cannot be paginated")}
+	}
+	if o.MaxRecordBytes <= 0 {
+		o.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	r := &Reader{ctx: ctx, o: o, client: o.Client, hasher: sha256.New(), index: map[string]int{}, extras: map[string]int64{}}
 	if r.client == nil {
@@ -280,16 +298,17 @@ func (r *Reader) start() error {
 			resp.Body.Close()
 			return &source.Error{Location: loc, Err: fmt.Errorf("%w: page %d (%s) is %s, not JSON", source.ErrWrongFormat, r.pageNum+1, Redact(r.pageURL), mt)}
 		}
-		body = resp.Body
+		body = &truncationGuard{ReadCloser: resp.Body, want: resp.ContentLength}
 	}
 	br := bufio.NewReader(io.TeeReader(body, r.hasher))
 	if err := sniff(br); err != nil {
 		body.Close()
 		return &source.Error{Location: loc, Err: fmt.Errorf("page %d: %w", r.pageNum+1, err)}
 	}
-	dec := json.NewDecoder(br)
+	lim := NewLimiter(br, r.o.MaxResponseBytes, r.o.MaxRecordBytes)
+	dec := json.NewDecoder(lim)
 	dec.UseNumber()
-	r.pg = &page{dec: dec, body: body, records: splitPath(r.o.RecordsPath), meta: map[string]string{}}
+	r.pg = &page{dec: dec, lim: lim, body: body, records: splitPath(r.o.RecordsPath), meta: map[string]string{}}
 	r.pg.want = map[string]bool{}
 	for _, m := range r.o.MetaPaths {
 		r.pg.want[m] = true
@@ -336,18 +355,20 @@ func (r *Reader) nextRecord() ([]kv, bool, error) {
 		}
 		ok, err := r.pg.next()
 		if err != nil {
-			return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d (%s): %w", r.pageNum, Redact(r.pageURL), err)}
+			return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d (%s): %w", r.pageNum, Redact(r.pageURL), r.pg.explain(err))}
 		}
 		if ok {
 			r.rowKeys = r.rowKeys[:0]
+			r.pg.lim.StartRecord()
 			err := flatten(r.pg.dec, "", func(k, v string, kind uint8) {
 				if k == "" {
 					k = "value"
 				}
 				r.rowKeys = append(r.rowKeys, kv{k, v, kind})
 			})
+			r.pg.lim.EndRecord()
 			if err != nil {
-				return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d, record %d: %w", r.pageNum, r.recNo+1, err)}
+				return nil, false, &source.Error{Location: r.report.Location, Err: fmt.Errorf("page %d, record %d: %w", r.pageNum, r.recNo+1, r.pg.explain(err))}
 			}
 			r.pg.count++
 			return slices.Clone(r.rowKeys), true, nil
@@ -567,6 +588,7 @@ func splitPath(p string) string { return strings.Trim(p, ".") }
 // skips everything else without keeping it.
 type page struct {
 	dec     *json.Decoder
+	lim     *Limiter
 	body    io.Closer
 	records string          // dotted path of the records array
 	want    map[string]bool // dotted paths of scalars to collect
@@ -576,6 +598,16 @@ type page struct {
 	inArray bool
 	ended   bool
 	count   int
+}
+
+// explain explains an error of the decoder: a document that stops before it
+// is complete (io.EOF or io.ErrUnexpectedEOF inside it) is a truncated
+// source, not a malformed one.
+func (p *page) explain(err error) error {
+	if (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)) && !errors.Is(err, source.ErrTruncated) {
+		return fmt.Errorf("%w: the JSON document ends after %d bytes, before it is complete", source.ErrTruncated, p.lim.N())
+	}
+	return err
 }
 
 // interesting reports whether path is, or leads to, a path we need.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -340,8 +341,8 @@ func TestWrongFormat(t *testing.T) {
 	}))
 	defer srv2.Close()
 	_, err := New(context.Background(), Options{URL: srv2.URL, Client: testClient(nil)})
-	if err == nil || !strings.Contains(err.Error(), "record 3") {
-		t.Errorf("truncated: got %v", err)
+	if !errors.Is(err, source.ErrTruncated) || errors.Is(err, source.ErrWrongFormat) || !strings.Contains(err.Error(), "record 3") {
+		t.Errorf("truncated: got %v, want ErrTruncated naming record 3", err)
 	}
 }
 
@@ -454,5 +455,95 @@ func TestEnheterASAInference(t *testing.T) {
 		if want != "" && string(f.Type) != want {
 			t.Errorf("%s inferred as %s, want %s", f.Name, f.Type, want)
 		}
+	}
+}
+
+// countRecords reads every record of a JSON source and returns how many
+// there were.
+func countRecords(r *Reader) (int, error) {
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// TestSizeLimits checks the caps on one record and on one document, on
+// files in testdata: big-record.json has a 4 kB record between two small
+// ones; records-900.json has twenty records of about 920 bytes, which must
+// pass a 1 KiB record cap however the decoder reads ahead.
+func TestSizeLimits(t *testing.T) {
+	typed, err := os.Stat(filepath.Join("testdata", "typed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		file       string
+		maxRecord  int64
+		maxDoc     int64
+		records    int
+		wrongFmt   bool   // the error also wraps source.ErrWrongFormat
+		errContain string // "" for success
+	}{
+		{"record over the cap", "big-record.json", 1024, 0, 0, true, "record 2: source is not in the declared format: JSON source exceeds the size limit: a record is longer than 1024 bytes"},
+		{"record under the default cap", "big-record.json", 0, 0, 3, false, ""},
+		{"records just under the cap", "records-900.json", 1024, 0, 20, false, ""},
+		{"document over the cap", "typed.json", 0, 200, 0, false, "the JSON document is longer than 200 bytes"},
+		{"document exactly at the cap", "typed.json", 0, typed.Size(), 3, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := New(context.Background(), Options{Path: filepath.Join("testdata", tt.file), MaxRecordBytes: tt.maxRecord, MaxResponseBytes: tt.maxDoc})
+			n := 0
+			if err == nil {
+				n, err = countRecords(r)
+				r.Close()
+			}
+			if tt.errContain == "" {
+				if err != nil || n != tt.records {
+					t.Fatalf("read %d records, error %v; want %d records", n, err, tt.records)
+				}
+				return
+			}
+			var se *source.Error
+			if !errors.Is(err, ErrTooLarge) || errors.Is(err, source.ErrWrongFormat) != tt.wrongFmt || !errors.As(err, &se) || !strings.Contains(err.Error(), tt.errContain) {
+				t.Errorf("got %v, want a *source.Error wrapping ErrTooLarge containing %q", err, tt.errContain)
+			}
+		})
+	}
+}
+
+// TestTruncatedDownload serves the first bytes of testdata/kommuner.json
+// with the Content-Length of the whole file and cuts the connection: the
+// error says the download is incomplete, with the byte counts, and not
+// that the source is in the wrong format.
+func TestTruncatedDownload(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("testdata", "kommuner.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sent = 180
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body[:sent])
+		// Returning with fewer bytes than announced closes the connection.
+	}))
+	defer srv.Close()
+	r, err := New(context.Background(), Options{URL: srv.URL, Client: testClient(nil)})
+	if err == nil {
+		_, err = countRecords(r)
+		r.Close()
+	}
+	want := fmt.Sprintf("received %d of the %d bytes announced by Content-Length", sent, len(body))
+	if !errors.Is(err, source.ErrTruncated) || errors.Is(err, source.ErrWrongFormat) || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want ErrTruncated saying %q", err, want)
 	}
 }
