@@ -79,8 +79,10 @@ var ErrUnsupported = errors.New("source type not supported")
 
 // Open opens the source of def. The caller must Close the reader. Errors
 // are *source.Error values (wrapping source.ErrEmpty, source.ErrWrongFormat,
+// source.ErrTruncated for a download cut off before its end,
 // ErrOutsideRoots, httpsrc.StatusError …) or wrap ErrNotModified or
-// ErrUnsupported.
+// ErrUnsupported. A CSV file in UTF-16 is decoded and checked for binary
+// content before it is parsed (see checkUTF16Text).
 func Open(ctx context.Context, def *datasets.Definition, env Env) (source.Reader, error) {
 	switch t := def.Source.Type; t {
 	case "csv":
@@ -118,6 +120,11 @@ func openCSV(ctx context.Context, def *datasets.Definition, env Env) (source.Rea
 	f, meta, err := openRaw(ctx, def, env, []string{"text/html", "application/xhtml+xml", "application/json"})
 	if err != nil {
 		return nil, err
+	}
+	if err := checkUTF16Text(f, def.Source.Encoding); err != nil {
+		f.Close()
+		meta.cleanup()
+		return nil, fmt.Errorf("dataset %s: %w", def.ID, &source.Error{Location: meta.location, Err: err})
 	}
 	o := csvOptions(def.Source, meta.location)
 	h := sha256.New()
