@@ -146,10 +146,11 @@ func validOrgNr(d []byte) bool {
 // hits is what the detectors found in one cell.
 type hits struct {
 	ids [4]int // fodselsnummer, dnummer, hnummer, synthetic
-	// living counts the ids whose birth date lies in [born[0], born[1]]
-	// (YYYYMMDD), the birth dates a living person can have.
-	living   [4]int
-	born     [2]int32
+	// living has bit k set when an id of kind k has a birth date in
+	// [born[0], born[1]] (YYYYMMDD), the birth dates a living person can
+	// have; born is nil when no date counts.
+	living   uint8
+	born     *[2]int32
 	eleven   int  // 11-digit numbers (bare or 6+5), valid or not
 	bare11   int  // 11-digit numbers written without separators
 	bankFmt  int  // formatted account numbers 1234.56.78903 / 1234 56 78903
@@ -426,8 +427,8 @@ func (h *hits) addID(k Kind, born int32, d []byte) {
 		i = 3
 	}
 	h.ids[i]++
-	if born >= h.born[0] && born <= h.born[1] {
-		h.living[i]++
+	if h.born != nil && born >= h.born[0] && born <= h.born[1] {
+		h.living |= 1 << i
 	}
 	if h.found != nil {
 		*h.found = append(*h.found, string(d))

@@ -272,13 +272,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 	s.addrCols = s.addrCols[:0]
 	for i, f := range fields {
 		if i >= len(s.cols) {
-			s.extra = true
-			for len(s.cols) <= i {
-				name := fmt.Sprintf("#%d", len(s.cols)+1)
-				c := newColState(name, s.opts.Treated[name])
-				c.hint = 0
-				s.cols = append(s.cols, c)
-			}
+			s.addColumns(i)
 		}
 		if f == "" {
 			continue
@@ -294,7 +288,7 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if c.hint&hintPersonStrong != 0 {
 			rowName = true
 		}
-		h := hits{born: s.born}
+		h := hits{born: &s.born}
 		digits := scanCell(f, &h)
 		if h.any() || h.orgnr > 0 || h.eleven > 0 {
 			s.count(c, line, &h)
@@ -326,6 +320,18 @@ func (s *Scanner) Scan(line int64, fields []string) {
 	}
 }
 
+// addColumns adds the columns "#N" up to index i, for fields beyond the
+// header.
+func (s *Scanner) addColumns(i int) {
+	s.extra = true
+	for len(s.cols) <= i {
+		name := fmt.Sprintf("#%d", len(s.cols)+1)
+		c := newColState(name, s.opts.Treated[name])
+		c.hint = 0
+		s.cols = append(s.cols, c)
+	}
+}
+
 func (s *Scanner) count(c *colState, line int64, h *hits) {
 	id := false
 	for k, n := range h.ids {
@@ -337,14 +343,12 @@ func (s *Scanner) count(c *colState, line int64, h *hits) {
 	if id {
 		c.idCells++
 	}
-	living := false
-	for k, n := range h.living {
-		if n > 0 {
-			c.living[k].add(line, s.max)
-			living = true
+	if h.living != 0 {
+		for k := range c.living {
+			if h.living&(1<<k) != 0 {
+				c.living[k].add(line, s.max)
+			}
 		}
-	}
-	if living {
 		c.livingCells++
 	}
 	if h.eleven > 0 {
