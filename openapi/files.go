@@ -31,13 +31,25 @@ type parquetFiles struct {
 type parquetFile struct {
 	once sync.Once
 	err  error
-	ra   io.ReaderAt
+	rg   store.RangeGetter // ranged reads, or nil
+	ra   io.ReaderAt       // the local copy when rg is nil
 	size int64
 	md   *metadata.FileMetaData
 }
 
-// open returns a Parquet reader of key. Each call returns a new reader
-// sharing the cached footer, so requests do not share read state.
+// readerAt returns a reader of the file whose reads end with ctx: a ranged
+// read of a slow store is cancelled by the request's deadline or by the
+// client going away.
+func (f *parquetFile) readerAt(ctx context.Context, key string) io.ReaderAt {
+	if f.rg != nil {
+		return &rangeReaderAt{ctx: ctx, st: f.rg, key: key}
+	}
+	return f.ra
+}
+
+// open returns a Parquet reader of key whose reads are bound to ctx. Each
+// call returns a new reader sharing the cached footer, so requests do not
+// share read state.
 func (p *parquetFiles) open(ctx context.Context, key string) (*file.Reader, error) {
 	p.mu.Lock()
 	f := p.files[key]
@@ -55,7 +67,7 @@ func (p *parquetFiles) open(ctx context.Context, key string) (*file.Reader, erro
 		p.mu.Unlock()
 		return nil, f.err
 	}
-	r, err := file.NewParquetReader(&seeker{ra: f.ra, size: f.size}, file.WithMetadata(f.md))
+	r, err := file.NewParquetReader(&seeker{ra: f.readerAt(ctx, key), size: f.size}, file.WithMetadata(f.md))
 	if err != nil {
 		return nil, fmt.Errorf("open parquet %s: %w", key, err)
 	}
@@ -68,7 +80,7 @@ func (p *parquetFiles) load(ctx context.Context, key string, f *parquetFile) err
 		if err != nil {
 			return err
 		}
-		f.ra, f.size = &rangeReaderAt{st: rg, key: key}, info.Size
+		f.rg, f.size = rg, info.Size
 	} else {
 		fh, size, err := p.download(ctx, key)
 		if err != nil {
@@ -76,7 +88,7 @@ func (p *parquetFiles) load(ctx context.Context, key string, f *parquetFile) err
 		}
 		f.ra, f.size = fh, size
 	}
-	r, err := file.NewParquetReader(&seeker{ra: f.ra, size: f.size})
+	r, err := file.NewParquetReader(&seeker{ra: f.readerAt(ctx, key), size: f.size})
 	if err != nil {
 		return fmt.Errorf("open parquet %s: %w", key, err)
 	}
@@ -127,21 +139,30 @@ func (p *parquetFiles) download(ctx context.Context, key string) (*os.File, int6
 	return fh, n, nil
 }
 
-// rangeReaderAt reads an object with ranged gets.
+// rangeReaderAt reads an object with ranged gets on behalf of one
+// request: ctx is that request's, so its deadline and the client going
+// away end a read that hangs.
 type rangeReaderAt struct {
+	ctx context.Context
 	st  store.RangeGetter
 	key string
 }
 
 func (r *rangeReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	rc, err := r.st.GetRange(context.Background(), r.key, off, int64(len(p)))
+	if err := r.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+	}
+	rc, err := r.st.GetRange(r.ctx, r.key, off, int64(len(p)))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("read %s at %d: %w", r.key, off, err)
 	}
 	defer rc.Close()
 	n, err := io.ReadFull(rc, p)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		err = io.EOF
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("read %s at %d: %w", r.key, off, err)
 	}
 	return n, err
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -50,6 +51,9 @@ type Options struct {
 	// CacheDir holds local copies of Parquet files for stores without
 	// ranged reads (default: a folder under os.TempDir()).
 	CacheDir string
+	// Logger receives what cannot be answered to the client: a rows
+	// response that failed after its first byte (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // Handler serves the open query API. It is an http.Handler, so the same
@@ -59,6 +63,7 @@ type Handler struct {
 	opts  Options
 	lim   Limits
 	files *parquetFiles
+	log   *slog.Logger
 
 	mu       sync.Mutex
 	versions map[string]*versionEntry
@@ -95,7 +100,10 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 	if opts.CacheDir == "" {
 		opts.CacheDir = filepath.Join(os.TempDir(), "dele-api-cache")
 	}
-	h := &Handler{opts: opts, lim: opts.Limits.withDefaults(),
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &Handler{opts: opts, lim: opts.Limits.withDefaults(), log: opts.Logger,
 		files:    &parquetFiles{st: opts.Store, dir: opts.CacheDir, files: map[string]*parquetFile{}},
 		versions: map[string]*versionEntry{}}
 	snap, err := h.load(ctx)
@@ -156,14 +164,18 @@ func exampleRow(ctx context.Context, files *parquetFiles, m *publish.Manifest) (
 	for i := range cols {
 		q.sel = append(q.sel, i)
 	}
-	p, err := scan(ctx, pf, q, cols)
-	if err != nil || len(p.rows) == 0 {
+	sel, err := selectRows(ctx, pf, q, cols)
+	if err != nil {
+		return nil, err
+	}
+	em := newEmitter(pf, sel, cols, q.sel)
+	if n, err := em.load(ctx); err != nil || n == 0 {
 		return nil, err
 	}
 	ex := map[string]any{}
 	for i, c := range cols {
 		var v any
-		if err := json.Unmarshal(appendJSON(nil, c.kind, p.rows[0].out[i]), &v); err != nil {
+		if err := json.Unmarshal(appendJSON(nil, c.kind, em.row(0)[i]), &v); err != nil {
 			return nil, err
 		}
 		if v != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dele-opendata/dele/internal/table"
 	"github.com/dele-opendata/dele/internal/tableschema"
@@ -394,12 +395,35 @@ func appendText(b []byte, k table.Kind, v value) []byte {
 	return append(b, v.s...)
 }
 
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// without HTML escaping.
 func appendJSONString(b []byte, s string) []byte {
+	if plainJSON(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}
+
+// plainJSON reports whether encoding/json writes s unchanged between
+// quotes: valid UTF-8 without control characters, quotes, backslashes,
+// U+2028 or U+2029.
+func plainJSON(s string) bool {
+	high := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\\':
+			return false
+		case c >= 0x80:
+			high = true
+		}
+	}
+	return !high || utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
 }
 
 // encodeCursor returns the cursor after the row with the given sort keys.

@@ -17,19 +17,30 @@ import (
 	"github.com/dele-opendata/dele/internal/table"
 )
 
-// hit is one row selected for a page.
+// hit is one row chosen for a page: its position in the file and its
+// sort keys. The selected columns are read later, by an emitter.
 type hit struct {
 	pos  int64
 	keys []value // sort keys
-	out  []value // selected columns
 }
 
-// page is the result of a scan: up to limit rows, and whether more follow.
-type page struct {
+// selection is the result of phase 1 of a page: which rows it holds, in
+// the query's order, and whether more follow. It holds positions and sort
+// keys only, never the selected columns.
+type selection struct {
 	rows []hit
 	more bool
 	// scanned and skipped count row groups, for tests and benchmarks.
 	scanned, skipped int
+	// leaf maps columns to Parquet leaf columns; firsts holds the first
+	// row of each row group, with the file's row count appended.
+	leaf   []int
+	firsts []int64
+}
+
+// group returns the row group holding row pos.
+func (s *selection) group(pos int64) int {
+	return sort.Search(len(s.firsts)-1, func(g int) bool { return s.firsts[g+1] > pos })
 }
 
 // hitHeap keeps the best limit+1 hits with the worst on top.
@@ -65,10 +76,8 @@ func orderLess(q *query, cols []column) func(a, b *hit) bool {
 	}
 }
 
-// scan runs q over the Parquet file pf: it prunes row groups by their
-// statistics, reads only the needed columns of the others, and keeps the
-// first limit+1 rows in the query's order after the cursor.
-func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page, error) {
+// leafColumns maps the columns to the Parquet file's leaf columns.
+func leafColumns(pf *file.Reader, cols []column) ([]int, error) {
 	md := pf.MetaData()
 	leaf := make([]int, len(cols))
 	for i, c := range cols {
@@ -77,6 +86,21 @@ func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page,
 			return nil, fmt.Errorf("parquet file has no column %q", c.name)
 		}
 	}
+	return leaf, nil
+}
+
+// selectRows is phase 1 of a page: it runs q over the Parquet file pf,
+// prunes row groups by their statistics, reads only the filter and sort
+// columns of the others, and keeps the positions and sort keys of the
+// first limit+1 rows in the query's order after the cursor. Nothing of
+// the selected columns is read, so the next cursor is known before the
+// page's first byte is written.
+func selectRows(ctx context.Context, pf *file.Reader, q *query, cols []column) (*selection, error) {
+	md := pf.MetaData()
+	leaf, err := leafColumns(pf, cols)
+	if err != nil {
+		return nil, err
+	}
 	less := orderLess(q, cols)
 	h := &hitHeap{less: less}
 	want := q.limit + 1
@@ -84,18 +108,20 @@ func scan(ctx context.Context, pf *file.Reader, q *query, cols []column) (*page,
 	if q.cursor != nil {
 		cur = &hit{pos: q.cursor.Pos, keys: q.cursor.keys}
 	}
-	res := &page{}
+	res := &selection{leaf: leaf}
 	// Row offsets of the groups, and the order to visit them in: file
 	// order, or for a sort the groups whose first key can come first, so
 	// the page fills early and the remaining groups are pruned.
 	ng := pf.NumRowGroups()
-	firsts := make([]int64, ng)
+	firsts := make([]int64, ng+1)
 	visit := make([]int, ng)
 	var start int64
 	for rg := range ng {
 		firsts[rg], visit[rg] = start, rg
 		start += md.RowGroup(rg).NumRows()
 	}
+	firsts[ng] = start
+	res.firsts = firsts
 	if len(q.sort) > 0 {
 		sk := q.sort[0]
 		los := make([]value, ng)
@@ -334,8 +360,8 @@ func mayMatch(f *filter, k table.Kind, g groupStats) bool {
 // scanGroup offers the rows of one row group that match the filters and
 // come after the cursor to the heap. It reads the filter columns first (in
 // chunks, stopping early in row order once the page is full), then the
-// sort keys of the matching rows only, then the output columns of the rows
-// that entered the page only, skipping the rest of each column chunk.
+// sort keys of the matching rows only, skipping the rest of each column
+// chunk. The selected columns are left to the emitter (phase 2).
 func scanGroup(ctx context.Context, pf *file.Reader, rg int, first int64, leaf []int, cols []column, q *query, h *hitHeap, want int, cur *hit, less func(a, b *hit) bool) error {
 	rgr := pf.RowGroup(rg)
 	n := rgr.NumRows()
@@ -367,7 +393,7 @@ func scanGroup(ctx context.Context, pf *file.Reader, rg int, first int64, leaf [
 		}
 		readers := make([]*colReader, len(fcols))
 		for j, ci := range fcols {
-			r, err := newColReader(rgr, leaf[ci], cols[ci])
+			r, err := newColReader(rgr, leaf[ci], cols[ci], readBatch)
 			if err != nil {
 				return err
 			}
@@ -426,59 +452,32 @@ func scanGroup(ctx context.Context, pf *file.Reader, rg int, first int64, leaf [
 		for _, i := range match {
 			heap.Push(h, hit{pos: first + i})
 		}
-	} else {
-		keys := make([][]value, len(match))
-		for k := range keys {
-			keys[k] = make([]value, len(q.sort))
-		}
-		for j, sk := range q.sort {
-			r, err := newColReader(rgr, leaf[sk.col], cols[sk.col])
-			if err != nil {
-				return err
-			}
-			k := 0
-			if err := r.readAt(match, func(v value) { keys[k][j] = v; k++ }); err != nil {
-				return err
-			}
-		}
-		for k, i := range match {
-			cand := hit{pos: first + i, keys: keys[k]}
-			if cur != nil && !less(cur, &cand) {
-				continue
-			}
-			if len(h.hits) >= want && !less(&cand, &h.hits[0]) {
-				continue
-			}
-			heap.Push(h, cand)
-			if len(h.hits) > want {
-				heap.Pop(h)
-			}
-		}
-	}
-	// 3. Output columns of this group's rows that are in the page.
-	var slots []int
-	for i := range h.hits {
-		if hp := h.hits[i].pos; h.hits[i].out == nil && hp >= first && hp < first+n {
-			slots = append(slots, i)
-		}
-	}
-	if len(slots) == 0 {
 		return nil
 	}
-	sort.Slice(slots, func(a, b int) bool { return h.hits[slots[a]].pos < h.hits[slots[b]].pos })
-	idx := make([]int64, len(slots))
-	for k, sl := range slots {
-		idx[k] = h.hits[sl].pos - first
-		h.hits[sl].out = make([]value, len(q.sel))
-	}
-	for j, ci := range q.sel {
-		r, err := newColReader(rgr, leaf[ci], cols[ci])
+	ns := len(q.sort)
+	keys := make([]value, len(match)*ns) // one allocation; hits copy theirs
+	for j, sk := range q.sort {
+		r, err := newColReader(rgr, leaf[sk.col], cols[sk.col], len(match))
 		if err != nil {
 			return err
 		}
 		k := 0
-		if err := r.readAt(idx, func(v value) { h.hits[slots[k]].out[j] = v; k++ }); err != nil {
+		if err := r.readAt(match, func(v value) { keys[k*ns+j] = v; k++ }); err != nil {
 			return err
+		}
+	}
+	for k, i := range match {
+		cand := hit{pos: first + i, keys: keys[k*ns : (k+1)*ns : (k+1)*ns]}
+		if cur != nil && !less(cur, &cand) {
+			continue
+		}
+		if len(h.hits) >= want && !less(&cand, &h.hits[0]) {
+			continue
+		}
+		cand.keys = append([]value(nil), cand.keys...)
+		heap.Push(h, cand)
+		if len(h.hits) > want {
+			heap.Pop(h)
 		}
 	}
 	return nil
@@ -502,15 +501,20 @@ type colReader struct {
 	ba    []parquet.ByteArray
 }
 
+// readBatch is the most values a colReader decodes at a time.
 const readBatch = 4096
 
-func newColReader(rgr *file.RowGroupReader, leaf int, c column) (*colReader, error) {
+// newColReader returns a reader of column leaf of a row group whose
+// buffers hold min(batch, readBatch) values: callers that read few values
+// allocate little.
+func newColReader(rgr *file.RowGroupReader, leaf int, c column, batch int) (*colReader, error) {
+	batch = max(1, min(batch, readBatch))
 	ccr, err := rgr.Column(leaf)
 	if err != nil {
 		return nil, fmt.Errorf("column %s: %w", c.name, err)
 	}
 	d := ccr.Descriptor()
-	r := &colReader{ccr: ccr, c: c, maxDef: d.MaxDefinitionLevel(), mul: 1, div: 1, scale: -1, def: make([]int16, readBatch)}
+	r := &colReader{ccr: ccr, c: c, maxDef: d.MaxDefinitionLevel(), mul: 1, div: 1, scale: -1, def: make([]int16, batch)}
 	switch lt := d.LogicalType().(type) {
 	case *schema.TimestampLogicalType:
 		switch lt.TimeUnit() {
@@ -526,15 +530,15 @@ func newColReader(rgr *file.RowGroupReader, leaf int, c column) (*colReader, err
 	}
 	switch ccr.(type) {
 	case *file.Int64ColumnChunkReader:
-		r.i64 = make([]int64, readBatch)
+		r.i64 = make([]int64, batch)
 	case *file.Int32ColumnChunkReader:
-		r.i32 = make([]int32, readBatch)
+		r.i32 = make([]int32, batch)
 	case *file.Float64ColumnChunkReader:
-		r.f64 = make([]float64, readBatch)
+		r.f64 = make([]float64, batch)
 	case *file.BooleanColumnChunkReader:
-		r.bools = make([]bool, readBatch)
+		r.bools = make([]bool, batch)
 	case *file.ByteArrayColumnChunkReader:
-		r.ba = make([]parquet.ByteArray, readBatch)
+		r.ba = make([]parquet.ByteArray, batch)
 	default:
 		return nil, fmt.Errorf("column %s: unsupported Parquet type %s", c.name, d.PhysicalType())
 	}
@@ -566,7 +570,7 @@ func (r *colReader) skip(n int64) error {
 		// pointers) into a byte buffer, which corrupts the Go heap.
 		for got < n && err == nil {
 			var t int64
-			t, _, err = cr.ReadBatch(min(n-got, readBatch), r.ba, r.def, nil)
+			t, _, err = cr.ReadBatch(min(n-got, int64(len(r.ba))), r.ba, r.def, nil)
 			if t == 0 && err == nil {
 				break
 			}
@@ -586,7 +590,7 @@ func (r *colReader) skip(n int64) error {
 // read reads the next n rows and calls fn with each value in order.
 func (r *colReader) read(n int, fn func(value)) error {
 	for n > 0 {
-		b := int64(min(n, readBatch))
+		b := int64(min(n, len(r.def)))
 		var total int64
 		var err error
 		switch cr := r.ccr.(type) {
