@@ -401,6 +401,9 @@ func (b *build) infer(ctx context.Context, previous extract.State) (*tableschema
 		}
 		in.Add(fields)
 	}
+	// JSON and the register API carry their own types: a code sent as a
+	// JSON string stays text.
+	in.SetSourceTypes(r.Report().ColumnTypes)
 	return in.Schema(), nil
 }
 
