@@ -556,10 +556,21 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// scanCell runs every value detector that can match s. flags are computed
-// in one pass first so most cells cost one loop.
-func scanCell(s string, h *hits) (digits int) {
-	at, colons, spaces, dots, run, maxRun := false, 0, 0, 0, 0, 0
+// cellShape is what one pass over a cell's bytes tells: how many digits
+// and spaces it has, and which detectors it needs. Most cells need none.
+type cellShape struct {
+	digits, spaces int
+	// numbers: a run of 5+ digits, a grouped phone number (2+ spaces) or an
+	// IPv4 address (3 dots); email: an @; ipv6: two or more colons.
+	numbers, email, ipv6 bool
+}
+
+// needsDetect reports whether a detector must look at the cell.
+func (c cellShape) needsDetect() bool { return c.numbers || c.email || c.ipv6 }
+
+func shapeOf(s string) cellShape {
+	var c cellShape
+	at, colons, dots, run, maxRun := false, 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		cl := byteClass[s[i]]
 		if cl == 0 {
@@ -567,7 +578,7 @@ func scanCell(s string, h *hits) (digits int) {
 			continue
 		}
 		if cl == clDigit {
-			digits++
+			c.digits++
 			run++
 			if run > maxRun {
 				maxRun = run
@@ -581,23 +592,38 @@ func scanCell(s string, h *hits) (digits int) {
 		case clColon:
 			colons++
 		case clSpace:
-			spaces++
+			c.spaces++
 		case clDot:
 			dots++
 		}
 	}
 	// Every number pattern has a run of 5+ digits, or is a grouped phone
 	// number (2+ spaces) or an IPv4 address (3 dots).
-	if digits >= 4 && (maxRun >= 5 || spaces >= 2 || dots >= 3) {
+	c.numbers = c.digits >= 4 && (maxRun >= 5 || c.spaces >= 2 || dots >= 3)
+	c.email = at
+	c.ipv6 = colons >= 2
+	return c
+}
+
+// detect runs the detectors the shape asks for, counting matches in h.
+func (c cellShape) detect(s string, h *hits) {
+	if c.numbers {
 		scanDigits(s, h)
 	}
-	if at {
+	if c.email {
 		scanEmail(s, h)
 	}
-	if colons >= 2 {
+	if c.ipv6 {
 		scanIPv6(s, h)
 	}
-	return digits
+}
+
+// scanCell runs every detector a cell needs, counting matches in h, and
+// returns the cell's shape.
+func scanCell(s string, h *hits) cellShape {
+	c := shapeOf(s)
+	c.detect(s, h)
+	return c
 }
 
 // Names.

@@ -288,12 +288,15 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if c.hint&hintPersonStrong != 0 {
 			rowName = true
 		}
-		h := hits{born: &s.born}
-		digits := scanCell(f, &h)
-		if h.any() || h.orgnr > 0 || h.eleven > 0 {
-			s.count(c, line, &h)
+		shape := shapeOf(f)
+		if shape.needsDetect() {
+			h := hits{born: &s.born}
+			shape.detect(f, &h)
+			if h.any() || h.orgnr > 0 || h.eleven > 0 {
+				s.count(c, line, &h)
+			}
 		}
-		space := strings.IndexByte(f, ' ') >= 0
+		digits, space := shape.digits, shape.spaces > 0
 		// names and addresses need a space
 		if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
 			c.nameWhole.add(line, s.max)
