@@ -69,6 +69,11 @@ staticcheck ./...
 step "go test -race ./..."
 go test -race -count=1 -timeout 40m ./...
 
+# Benchmarks are how speed and memory are measured: each must still run.
+step "benchmarks run (one iteration each)"
+go test -run '^$' -bench . -benchtime 1x -timeout 20m ./... >"$DELE_TEST_WORK/bench.txt" 2>&1 || { cat "$DELE_TEST_WORK/bench.txt"; exit 1; }
+grep -c '^Benchmark' "$DELE_TEST_WORK/bench.txt" | sed 's/$/ benchmarks ran/'
+
 if [ -x scripts/fuzz.sh ] && [ "${DELE_FUZZTIME:-20s}" != "0" ]; then
 	step "fuzz (${DELE_FUZZTIME:-20s} per target)"
 	scripts/fuzz.sh "${DELE_FUZZTIME:-20s}"
