@@ -215,7 +215,7 @@ func TestCheck(t *testing.T) {
 		{"valid", func(g *Graph) {}, ""},
 		{"no publisher", func(g *Graph) { g.Remove(ds, p(DCT, "publisher"), Term{}) }, "dataset valglokaler: missing dct:publisher"},
 		{"two publishers", func(g *Graph) { g.Add(ds, p(DCT, "publisher"), IRI(BrregEnhet+"974760673")) },
-			"dataset valglokaler: 2 values of dct:publisher, want exactly one"},
+			"dataset valglokaler: 2 values of dct:publisher, want at most 1"},
 		{"no title", func(g *Graph) { g.Remove(ds, p(DCT, "title"), Term{}) }, "dataset valglokaler: missing dct:title"},
 		{"no theme", func(g *Graph) { g.Remove(ds, p(DCAT, "theme"), Term{}) }, "dataset valglokaler: missing dcat:theme"},
 		{"LOS theme only", func(g *Graph) { g.Remove(ds, p(DCAT, "theme"), IRI(EUDataTheme+"GOVE")) },
@@ -226,7 +226,7 @@ func TestCheck(t *testing.T) {
 		{"untyped date", func(g *Graph) {
 			g.Remove(ds, p(DCT, "modified"), Term{})
 			g.Add(ds, p(DCT, "modified"), Lit("2026-11-24"))
-		}, `dataset valglokaler: dct:modified "2026-11-24" must be typed xsd:date or xsd:dateTime`},
+		}, `dataset valglokaler: dct:modified "2026-11-24" must be a valid xsd:date or a valid xsd:dateTime`},
 		{"two formats", func(g *Graph) { g.Add(dist, p(DCT, "format"), IRI(EUFileType+"PARQUET")) },
 			"distribution valglokaler/csv: 2 values of dct:format, want exactly one"},
 		{"no media type", func(g *Graph) { g.Remove(dist, p(DCAT, "mediaType"), Term{}) },
@@ -234,7 +234,7 @@ func TestCheck(t *testing.T) {
 		{"licence not EU", func(g *Graph) {
 			g.Remove(dist, p(DCT, "license"), Term{})
 			g.Add(dist, p(DCT, "license"), IRI("https://data.norge.no/nlod/no/2.0"))
-		}, "distribution valglokaler/csv: dct:license <https://data.norge.no/nlod/no/2.0> is not from the vocabulary"},
+		}, "distribution valglokaler/csv: dct:license <https://data.norge.no/nlod/no/2.0> is not a concept of the controlled vocabulary required by LicenseTypeRestriction"},
 		{"no access URL", func(g *Graph) { g.Remove(dist, p(DCAT, "accessURL"), Term{}) }, "distribution valglokaler/csv: missing dcat:accessURL"},
 		{"not listed", func(g *Graph) { g.Remove(cat, p(DCAT, "dataset"), ds) }, "dataset valglokaler: not listed in the catalog's dcat:dataset"},
 		{"catalog without identifier", func(g *Graph) { g.Remove(cat, p(DCT, "identifier"), Term{}) }, "catalog: missing dct:identifier"},
@@ -255,18 +255,24 @@ func TestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var violations []Problem
+			for _, v := range vs {
+				if v.Severity == SeverityViolation {
+					violations = append(violations, v)
+				}
+			}
 			if tc.want == "" {
-				if len(vs) != 0 {
-					t.Errorf("violations in a valid catalog: %v", vs)
+				if len(violations) != 0 {
+					t.Errorf("violations in a valid catalog: %v", violations)
 				}
 				return
 			}
 			found := false
-			for _, v := range vs {
+			for _, v := range violations {
 				found = found || strings.HasPrefix(v.String(), tc.want)
 			}
 			if !found {
-				t.Errorf("no violation starting %q in %v", tc.want, vs)
+				t.Errorf("no violation starting %q in %v", tc.want, violations)
 			}
 		})
 	}

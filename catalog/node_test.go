@@ -17,15 +17,14 @@ import (
 // rdf-validate-shacl engine) and rdf-parse.mjs (n3, jsonld and
 // rdfxml-streaming-parser).
 
-const (
-	shapesFile     = "testdata/shapes/DCAT-AP-NO-shacl_shapes_2.00.ttl"
-	ontologiesFile = "testdata/shapes/ontologies.ttl"
-)
+// shapesFile is the embedded shapes file (ShapesFile), read from disk.
+const shapesFile = ShapesFile
 
+// vocabFiles are the embedded vocabulary subsets, read from disk.
 var vocabFiles = []string{
-	"testdata/vocab/eu-vocabularies.ttl",
-	"testdata/vocab/iana-media-types.ttl",
-	"testdata/vocab/los.ttl",
+	"vocab/eu-vocabularies.ttl",
+	"vocab/iana-media-types.ttl",
+	"vocab/los.ttl",
 }
 
 // shaclResult is one entry of a SHACL validation report.
@@ -87,6 +86,13 @@ func runNode(t *testing.T, script string, args ...string) []byte {
 // cases maps a name to its data files (absolute paths).
 func validateBatch(t *testing.T, cases map[string][]string) map[string]shaclReport {
 	t.Helper()
+	return validateBatchShapes(t, abs(t, shapesFile), cases)
+}
+
+// validateBatchShapes is validateBatch with another shapes file (Turtle, or
+// N-Triples when its name ends in .nt).
+func validateBatchShapes(t *testing.T, shapes string, cases map[string][]string) map[string]shaclReport {
+	t.Helper()
 	f := filepath.Join(t.TempDir(), "cases.json")
 	b, err := json.Marshal(cases)
 	if err != nil {
@@ -96,7 +102,7 @@ func validateBatch(t *testing.T, cases map[string][]string) map[string]shaclRepo
 		t.Fatal(err)
 	}
 	var out map[string]shaclReport
-	if err := json.Unmarshal(runNode(t, "rdf-shacl.mjs", "--shapes", abs(t, shapesFile), "--batch", f), &out); err != nil {
+	if err := json.Unmarshal(runNode(t, "rdf-shacl.mjs", "--shapes", shapes, "--batch", f), &out); err != nil {
 		t.Fatalf("SHACL reports: %v", err)
 	}
 	return out

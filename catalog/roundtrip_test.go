@@ -54,7 +54,7 @@ func TestCheckParsesOwnOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			diff(t, g.NTriplesSet(), want)
-			vs := CheckGraph(g)
+			vs := HarvesterChecks(g)
 			if len(vs) != 0 {
 				t.Errorf("Check found %d problems in the generated catalog: %v", len(vs), vs)
 			}

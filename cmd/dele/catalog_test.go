@@ -28,7 +28,7 @@ func runDele(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestCatalogCheck(t *testing.T) {
 	empty := t.TempDir()
 	code, stdout, stderr := runDele(t, "catalog", "check", "-config", "../../dele.yaml", "-definitions", "../../datasets", "-out", empty)
-	if code != 0 || !strings.Contains(stdout, "the mandatory DCAT-AP-NO properties are present") {
+	if code != 0 || !strings.Contains(stdout, "no violations of the DCAT-AP-NO 2.00 shapes or the harvester rules") {
 		t.Errorf("examples: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 
@@ -58,7 +58,7 @@ func TestCatalogCheck(t *testing.T) {
 	if code != 1 {
 		t.Errorf("broken catalog: exit %d, want 1", code)
 	}
-	for _, want := range []string{"dataset valglokaler: missing dct:publisher", "dataset valglokaler: missing dcat:theme", "2 problem(s)"} {
+	for _, want := range []string{"violation: dataset valglokaler: missing dct:publisher", "violation: dataset valglokaler: missing dcat:theme", "2 violation(s)"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
