@@ -242,7 +242,7 @@ func TestCheckMissingMandatory(t *testing.T) {
 // exampleEntries loads the repository's example installation (dele.yaml)
 // and dataset definitions, each public one with a synthetic published
 // version.
-func exampleEntries(t *testing.T) (*config.Config, []Entry) {
+func exampleEntries(t testing.TB) (*config.Config, []Entry) {
 	t.Helper()
 	cfg, err := config.Load("../dele.yaml")
 	if err != nil {

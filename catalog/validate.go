@@ -302,7 +302,14 @@ func englishMessage(data *shacl.Graph, r shacl.Result, prop string) string {
 		}
 		return subject + value + " does not meet " + shortShape(r.Parameter.Value)
 	case shacl.QualifiedMinCountComponent:
-		return fmt.Sprintf("fewer than %s value(s) of %s meet the shape's condition on its values", r.Parameter.Value, subject)
+		if shapes, err := OfficialShapes(); err == nil && r.Qualified != nil {
+			for _, n := range shapes.Graph().Objects(r.Qualified.Node, shacl.NewIRI(shacl.SH+"node")) {
+				if strings.HasSuffix(n.Value, "Restriction") {
+					return fmt.Sprintf("fewer than %s value(s) of %s from the controlled vocabulary required by %s", r.Parameter.Value, subject, shortShape(n.Value))
+				}
+			}
+		}
+		return fmt.Sprintf("fewer than %s value(s) of %s conform to the qualified value shape", r.Parameter.Value, subject)
 	case shacl.OrComponent:
 		var alts []string
 		for _, a := range r.Alternatives {

@@ -30,6 +30,8 @@ type Result struct {
 	// constraint (component and parameter), such as [sh:datatype
 	// xsd:date]; a member shape of any other form has a zero Component.
 	Alternatives []Alternative
+	// Qualified is, for sh:qualifiedMinCount, the qualified value shape.
+	Qualified *Shape
 	// Default is the component's own English message (rdf-validate-shacl's
 	// wording), for shapes without sh:message.
 	Default string
@@ -161,7 +163,11 @@ func (v *validator) validate(f Term, sh *Shape, out *[]Result) bool {
 	fail := func(c constraint, value Term) {
 		ok = false
 		if out != nil {
-			*out = append(*out, Result{Focus: f, Path: sh.Path, Value: value, Severity: sh.Severity, Shape: sh, Component: c.component, Parameter: c.value, Alternatives: alternatives(c), Default: defaultMessage(c)})
+			var q *Shape
+			if c.component == QualifiedMinCountComponent {
+				q = c.shape
+			}
+			*out = append(*out, Result{Qualified: q, Focus: f, Path: sh.Path, Value: value, Severity: sh.Severity, Shape: sh, Component: c.component, Parameter: c.value, Alternatives: alternatives(c), Default: defaultMessage(c)})
 		}
 	}
 	for _, c := range sh.constraints {
