@@ -52,9 +52,10 @@ type cliEnv struct {
 // errUsage marks errors in how the command was called (exit code 2).
 var errUsage = errors.New("usage")
 
-// errFailed marks runs where some dataset failed (exit code 1); the command
+// errFailed marks commands that ran but found failures (a dataset not
+// published, problems in definitions or the catalog; exit code 1); the command
 // has already reported the details.
-var errFailed = errors.New("one or more datasets failed")
+var errFailed = errors.New("failed")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
