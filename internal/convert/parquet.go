@@ -298,11 +298,10 @@ func (p *ParquetWriter) Write(b *table.Batch) error {
 		p.rows += int64(hi - lo)
 		lo = hi
 		if p.rgLen >= p.rgRows || p.rg.TotalCompressedBytes() >= RowGroupBytes {
-			if err := p.rg.Close(); err != nil {
-				p.err = fmt.Errorf("convert: parquet: close row group: %w", err)
+			if err := p.closeRowGroup(); err != nil {
+				p.err = err
 				return p.err
 			}
-			p.rg = nil
 		}
 	}
 	return nil
@@ -326,6 +325,47 @@ func (p *ParquetWriter) writeRange(b *table.Batch, lo, hi int) error {
 			return fmt.Errorf("convert: parquet: column %q, rows from line %d: %w", p.schema.Fields[i].Name, lineOf(b, lo), err)
 		}
 	}
+	return nil
+}
+
+// pageFlusher is implemented by Arrow's column chunk writers (the method
+// of their embedded columnWriter) but is not part of file.ColumnChunkWriter.
+type pageFlusher interface{ FlushCurrentPage() error }
+
+// closeRowGroup finishes the current row group. Closing a buffered row
+// group compresses each column's last (usually only) data page, one
+// column after another; so the last pages are first built and compressed
+// here, one goroutine per column, and Close only copies the finished
+// pages to the file in column order.
+func (p *ParquetWriter) closeRowGroup() error {
+	errs := make([]error, len(p.kinds))
+	var wg sync.WaitGroup
+	for i := range p.kinds {
+		cw, err := p.rg.Column(i)
+		if err != nil {
+			return fmt.Errorf("convert: parquet: close row group: %w", err)
+		}
+		f, ok := cw.(pageFlusher)
+		st := cw.PageStatistics()
+		if !ok || st == nil || st.NumValues()+st.NullCount() == 0 {
+			continue // nothing buffered, or Close will do it
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.FlushCurrentPage()
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("convert: parquet: column %q: close row group: %w", p.schema.Fields[i].Name, err)
+		}
+	}
+	if err := p.rg.Close(); err != nil {
+		return fmt.Errorf("convert: parquet: close row group: %w", err)
+	}
+	p.rg = nil
 	return nil
 }
 
@@ -457,8 +497,8 @@ func (p *ParquetWriter) Close() error {
 		}
 	}
 	if p.rg != nil {
-		if err := p.rg.Close(); err != nil {
-			return fmt.Errorf("convert: parquet: close row group: %w", err)
+		if err := p.closeRowGroup(); err != nil {
+			return err
 		}
 	}
 	if err := p.fw.Close(); err != nil {
