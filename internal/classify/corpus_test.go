@@ -115,9 +115,9 @@ func scanFile(t testing.TB, f corpusFile, opts Options) Result {
 			}
 		}
 	}
-	var s *Scanner
+	var s *twin
 	if header != nil {
-		s = NewScanner(header, opts)
+		s = newTwin(header, opts)
 	}
 	for {
 		rec, err := cr.Read()
@@ -133,14 +133,14 @@ func scanFile(t testing.TB, f corpusFile, opts Options) Result {
 			for i := range header {
 				header[i] = fmt.Sprintf("column%d", i+1)
 			}
-			s = NewScanner(header, opts)
+			s = newTwin(header, opts)
 		}
 		if len(rec) == 1 && rec[0] == "" {
 			continue
 		}
 		s.Scan(int64(line), rec)
 	}
-	return s.Result()
+	return s.Result(t)
 }
 
 // readerCorpus are the corpus files read through internal/source readers.
@@ -171,7 +171,7 @@ func xlsx(path, sheet string) func() (source.Reader, error) {
 // scanReader scans every record of a source reader.
 func scanReader(t testing.TB, r source.Reader, opts Options) Result {
 	defer r.Close()
-	s := NewScanner(r.Header(), opts)
+	s := newTwin(r.Header(), opts)
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -182,7 +182,7 @@ func scanReader(t testing.TB, r source.Reader, opts Options) Result {
 		}
 		s.Scan(rec.Line, rec.Fields)
 	}
-	return s.Result()
+	return s.Result(t)
 }
 
 type golden struct {

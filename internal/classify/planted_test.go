@@ -329,7 +329,7 @@ func scanCSV(t *testing.T, path string, opts Options) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewScanner(header, opts)
+	s := newTwin(header, opts)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -341,7 +341,7 @@ func scanCSV(t *testing.T, path string, opts Options) Result {
 		line, _ := cr.FieldPos(0)
 		s.Scan(int64(line), rec)
 	}
-	return s.Result()
+	return s.Result(t)
 }
 
 // TestPlanted checks that every planted item is found with the exact

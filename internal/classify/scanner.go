@@ -91,6 +91,68 @@ type colState struct {
 	enk         counter
 	// firstLines are the first lines with a non-empty value.
 	firstLines []int64
+	// memo remembers what the scan found in values seen before, for
+	// columns with few distinct values (see memo.get).
+	memo memo
+}
+
+// findings is what the scan finds in one value. It depends on the value
+// alone (and the Scanner's fixed birth-date range), so a value seen before
+// need not be looked at again.
+type findings struct {
+	// h is what the detectors found, nil when nothing to count.
+	h *hits
+	// whole: the value is a person's name; text: free text naming a
+	// person; addr: an address.
+	whole, text, addr bool
+}
+
+// Memo limits: values up to memoMaxLen bytes, up to memoMaxValues of them
+// per column; after memoProbe lookups the memo stays only when at least
+// three in four were hits (a column of categories, place names, codes or
+// stock phrases), so high-cardinality columns pay only for the probe.
+const (
+	memoMaxLen    = 64
+	memoMaxValues = 512
+	memoProbe     = 4096
+)
+
+// memo maps a column's values to their findings.
+type memo struct {
+	m          map[string]findings
+	off        bool
+	look, hits int
+}
+
+// lookup returns the findings remembered for f.
+func (m *memo) lookup(f string) (findings, bool) {
+	m.look++
+	r, ok := m.m[f]
+	if ok {
+		m.hits++
+	}
+	return r, ok
+}
+
+// remember keeps r, with a copy of h (what the detectors found, nil when
+// nothing), as the findings for f, or turns the memo off when the probe
+// shows too few hits.
+func (m *memo) remember(f string, r findings, h *hits) {
+	if m.look >= memoProbe && m.hits*4 < m.look*3 {
+		m.off, m.m = true, nil
+		return
+	}
+	if len(m.m) < memoMaxValues {
+		if m.m == nil {
+			m.m = make(map[string]findings, 64)
+		}
+		if h != nil {
+			hc := *h
+			r.h = &hc
+		}
+		// A copy: f may share memory with a whole record.
+		m.m[strings.Clone(f)] = r
+	}
 }
 
 // Scanner classifies the columns of one dataset, one row at a time. It
@@ -106,6 +168,8 @@ type Scanner struct {
 	addrCols []int
 	notes    []string
 	extra    bool // some row had more fields than the header
+	// noMemo turns the memo off (tests compare both ways).
+	noMemo bool
 }
 
 // NewScanner returns a Scanner for rows with the given header.
@@ -288,25 +352,55 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if c.hint&hintPersonStrong != 0 {
 			rowName = true
 		}
+		useMemo := !s.noMemo && !c.memo.off && len(f) <= memoMaxLen
+		if useMemo {
+			if r, ok := c.memo.lookup(f); ok {
+				if r.h != nil {
+					h := *r.h
+					s.count(c, line, &h)
+				}
+				if r.whole {
+					c.nameWhole.add(line, s.max)
+					rowName = true
+				} else if r.text {
+					c.nameText.add(line, s.max)
+				}
+				if r.addr {
+					c.address++
+					s.addrCols = append(s.addrCols, i)
+				}
+				continue
+			}
+		}
+		var r findings
 		shape := shapeOf(f)
+		var found *hits
+		var h hits
 		if shape.needsDetect() {
-			h := hits{born: &s.born}
+			h = hits{born: &s.born}
 			shape.detect(f, &h)
 			if h.any() || h.orgnr > 0 || h.eleven > 0 {
+				found = &h
 				s.count(c, line, &h)
 			}
 		}
 		digits, space := shape.digits, shape.spaces > 0
 		// names and addresses need a space
 		if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
+			r.whole = true
 			c.nameWhole.add(line, s.max)
 			rowName = true
 		} else if space && len(f) >= 8 && textNames(f) > 0 {
+			r.text = true
 			c.nameText.add(line, s.max)
 		}
 		if space && digits > 0 && digits < len(f) && addressLike(f) {
+			r.addr = true
 			c.address++
 			s.addrCols = append(s.addrCols, i)
+		}
+		if useMemo {
+			c.memo.remember(f, r, found)
 		}
 	}
 	if rowName {
