@@ -185,13 +185,32 @@ type scanStats struct {
 // and collects encoding and escaping evidence that a sample cannot give.
 func prescan(r io.Reader, w io.Writer) (scanStats, error) {
 	var st scanStats
-	buf := make([]byte, 1<<20)
+	const size = 1 << 20
+	buf := make([]byte, size)
 	carry := 0
 	var prevBackslash bool
+	feed := func([]byte) {}
+	if w != nil {
+		// w (a hash) runs in its own goroutine beside the checks below,
+		// on copies in two recycled buffers.
+		full, free := make(chan []byte, 2), make(chan []byte, 2)
+		free <- make([]byte, 0, size)
+		free <- make([]byte, 0, size)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for b := range full {
+				w.Write(b)
+				free <- b[:0]
+			}
+		}()
+		feed = func(p []byte) { full <- append(<-free, p...) }
+		defer func() { close(full); <-done }()
+	}
 	for {
 		n, err := io.ReadFull(r, buf[carry:])
-		if n > 0 && w != nil {
-			w.Write(buf[carry : carry+n])
+		if n > 0 {
+			feed(buf[carry : carry+n])
 		}
 		st.size += int64(n)
 		end := carry + n
