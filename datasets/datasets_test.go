@@ -224,3 +224,13 @@ func TestSchemaKeepReason(t *testing.T) {
 		}
 	}
 }
+
+func TestTextTrimmed(t *testing.T) {
+	d, err := Parse("defs/x.yaml", []byte("id: x\ntitle:\n  nb: \"  Tittel \"\n  en: |\n    Title\ndescription:\n  nb: >\n\n   æ\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Title.NB != "Tittel" || d.Title.EN != "Title" || d.Description.NB != "æ" {
+		t.Errorf("title %q/%q, description %q; want white space around them trimmed", d.Title.NB, d.Title.EN, d.Description.NB)
+	}
+}

@@ -7,6 +7,10 @@
 package datasets
 
 import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
 	"github.com/dele-opendata/dele/internal/tableschema"
 )
 
@@ -16,6 +20,20 @@ type Text struct {
 	NB string `yaml:"nb" json:"nb"`
 	NN string `yaml:"nn,omitempty" json:"nn,omitempty"`
 	EN string `yaml:"en,omitempty" json:"en,omitempty"`
+}
+
+// UnmarshalYAML decodes a Text and trims white space around each
+// language's text: a leading or trailing line break from a YAML block
+// scalar is never part of a title or description (and one that starts
+// with a line break does not survive a YAML round trip).
+func (t *Text) UnmarshalYAML(n *yaml.Node) error {
+	type plain Text
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*t = Text{NB: strings.TrimSpace(p.NB), NN: strings.TrimSpace(p.NN), EN: strings.TrimSpace(p.EN)}
+	return nil
 }
 
 // Keywords are keywords per language.
