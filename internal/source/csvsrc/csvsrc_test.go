@@ -252,6 +252,19 @@ func TestBadContent(t *testing.T) {
 			}
 		})
 	}
+	// A declared encoding does not let binary content through.
+	for _, enc := range []string{"utf-8", "windows-1252", "iso-8859-1", "utf-16le"} {
+		for _, tt := range tests[len(tests)-2:] {
+			in := tt.in
+			if enc == "utf-16le" {
+				in = utf16le(string(in), false)
+			}
+			_, err := Open(bytes.NewReader(in), Options{Location: "x.csv", Encoding: enc})
+			if !errors.Is(err, source.ErrWrongFormat) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("%s declared %s: error %v, want ErrWrongFormat mentioning %q", tt.name, enc, err, tt.msg)
+			}
+		}
+	}
 }
 
 func TestTruncatedQuote(t *testing.T) {

@@ -82,6 +82,7 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 
 	// Encoding.
 	enc := strings.ToLower(strings.TrimSpace(o.Encoding))
+	declared := enc != "" && enc != "auto"
 	bomEnc, bomLen := bomOf(raw)
 	if enc == "" || enc == "auto" {
 		switch {
@@ -132,6 +133,13 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 			return nil, fmt.Errorf("%w: cannot decode as %s: %v", errWrongFormat, name, err)
 		}
 		text = dec
+	}
+	if declared {
+		// A declared encoding skipped the sniffing above; a binary file
+		// must still not be read as text (NUL bytes decode to NUL).
+		if err := sniffBinary(text); err != nil {
+			return nil, err
+		}
 	}
 	if len(bytes.TrimSpace(text)) == 0 {
 		if atEOF {
