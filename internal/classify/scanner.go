@@ -92,7 +92,7 @@ type colState struct {
 	// firstLines are the first lines with a non-empty value.
 	firstLines []int64
 	// memo remembers what the scan found in values seen before, for
-	// columns with few distinct values (see memo.get).
+	// columns with few distinct values (see memo).
 	memo memo
 }
 
@@ -135,8 +135,9 @@ func (m *memo) lookup(f string) (findings, bool) {
 }
 
 // remember keeps r, with a copy of h (what the detectors found, nil when
-// nothing), as the findings for f, or turns the memo off when the probe
-// shows too few hits.
+// nothing to count), as the findings for f, or turns the memo off when the
+// probe shows too few hits. (h is passed apart from r so that the
+// caller's hits can stay on its stack.)
 func (m *memo) remember(f string, r findings, h *hits) {
 	if m.look >= memoProbe && m.hits*4 < m.look*3 {
 		m.off, m.m = true, nil
@@ -352,55 +353,32 @@ func (s *Scanner) Scan(line int64, fields []string) {
 		if c.hint&hintPersonStrong != 0 {
 			rowName = true
 		}
-		useMemo := !s.noMemo && !c.memo.off && len(f) <= memoMaxLen
-		if useMemo {
-			if r, ok := c.memo.lookup(f); ok {
-				if r.h != nil {
-					h := *r.h
-					s.count(c, line, &h)
-				}
-				if r.whole {
-					c.nameWhole.add(line, s.max)
-					rowName = true
-				} else if r.text {
-					c.nameText.add(line, s.max)
-				}
-				if r.addr {
-					c.address++
-					s.addrCols = append(s.addrCols, i)
-				}
-				continue
-			}
-		}
 		var r findings
-		shape := shapeOf(f)
-		var found *hits
-		var h hits
-		if shape.needsDetect() {
-			h = hits{born: &s.born}
-			shape.detect(f, &h)
-			if h.any() || h.orgnr > 0 || h.eleven > 0 {
-				found = &h
-				s.count(c, line, &h)
+		var h hits // r.h points here when the detectors found something
+		if !s.noMemo && !c.memo.off && len(f) <= memoMaxLen {
+			var ok bool
+			if r, ok = c.memo.lookup(f); ok && r.h != nil {
+				h = *r.h
+				r.h = &h
+			} else if !ok {
+				r = s.find(f, &h)
+				c.memo.remember(f, findings{whole: r.whole, text: r.text, addr: r.addr}, r.h)
 			}
+		} else {
+			r = s.find(f, &h)
 		}
-		digits, space := shape.digits, shape.spaces > 0
-		// names and addresses need a space
-		if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
-			r.whole = true
+		if r.h != nil {
+			s.count(c, line, r.h)
+		}
+		if r.whole {
 			c.nameWhole.add(line, s.max)
 			rowName = true
-		} else if space && len(f) >= 8 && textNames(f) > 0 {
-			r.text = true
+		} else if r.text {
 			c.nameText.add(line, s.max)
 		}
-		if space && digits > 0 && digits < len(f) && addressLike(f) {
-			r.addr = true
+		if r.addr {
 			c.address++
 			s.addrCols = append(s.addrCols, i)
-		}
-		if useMemo {
-			c.memo.remember(f, r, found)
 		}
 	}
 	if rowName {
@@ -415,6 +393,29 @@ func (s *Scanner) Scan(line int64, fields []string) {
 			}
 		}
 	}
+}
+
+// find looks at one non-empty value. What the detectors find goes into h,
+// and the findings point at h when there is something to count.
+func (s *Scanner) find(f string, h *hits) findings {
+	var r findings
+	shape := shapeOf(f)
+	if shape.needsDetect() {
+		*h = hits{born: &s.born}
+		shape.detect(f, h)
+		if h.any() || h.orgnr > 0 || h.eleven > 0 {
+			r.h = h
+		}
+	}
+	digits, space := shape.digits, shape.spaces > 0
+	// names and addresses need a space
+	if space && (mayBeUpper(f[0]) || f[0] == ' ') && wholeName(f) {
+		r.whole = true
+	} else if space && len(f) >= 8 && textNames(f) > 0 {
+		r.text = true
+	}
+	r.addr = space && digits > 0 && digits < len(f) && addressLike(f)
+	return r
 }
 
 // addColumns adds the columns "#N" up to index i, for fields beyond the
