@@ -137,7 +137,7 @@ func detect(raw []byte, atEOF bool, o Options, stats *scanStats) (*Detection, er
 	if declared {
 		// A declared encoding skipped the sniffing above; a binary file
 		// must still not be read as text (NUL bytes decode to NUL).
-		if err := sniffBinary(text); err != nil {
+		if err := sniffDeclaredBinary(text); err != nil {
 			return nil, err
 		}
 	}

@@ -89,26 +89,48 @@ func utf16NoBOM(b []byte) string {
 	return ""
 }
 
+// binarySigs are the starts of binary files a CSV source is often
+// mistaken for.
+var binarySigs = []struct {
+	magic []byte
+	what  string
+}{
+	{[]byte("PK\x03\x04"), "a ZIP archive (an Excel .xlsx workbook? use source type xlsx)"},
+	{[]byte{0xD0, 0xCF, 0x11, 0xE0}, "an old Excel/Office .xls file"},
+	{[]byte("%PDF"), "a PDF document"},
+	{[]byte{0x1F, 0x8B}, "a gzip archive"},
+	{[]byte("PAR1"), "a Parquet file"},
+	{[]byte("\x89PNG"), "a PNG image"},
+	{[]byte{0xFF, 0xD8, 0xFF}, "a JPEG image"},
+}
+
 // sniffBinary returns an error when b is clearly not text: a known binary
 // signature, NUL bytes, or many control characters.
 func sniffBinary(b []byte) error {
-	sigs := []struct {
-		magic []byte
-		what  string
-	}{
-		{[]byte("PK\x03\x04"), "a ZIP archive (an Excel .xlsx workbook? use source type xlsx)"},
-		{[]byte{0xD0, 0xCF, 0x11, 0xE0}, "an old Excel/Office .xls file"},
-		{[]byte("%PDF"), "a PDF document"},
-		{[]byte{0x1F, 0x8B}, "a gzip archive"},
-		{[]byte("PAR1"), "a Parquet file"},
-		{[]byte("\x89PNG"), "a PNG image"},
-		{[]byte{0xFF, 0xD8, 0xFF}, "a JPEG image"},
-	}
-	for _, s := range sigs {
+	for _, s := range binarySigs {
 		if bytes.HasPrefix(b, s.magic) {
 			return fmt.Errorf("%w: the content is %s, not text", errWrongFormat, s.what)
 		}
 	}
+	return sniffControl(b, true)
+}
+
+// sniffDeclaredBinary is the check for a file declared to be text in a
+// given encoding: only what text never holds counts — a NUL byte, or a
+// binary signature with bytes that are not printable ASCII — not a header
+// that happens to read "%PDF" or a few control characters in cells.
+func sniffDeclaredBinary(b []byte) error {
+	for _, s := range binarySigs {
+		if bytes.HasPrefix(b, s.magic) && bytes.ContainsFunc(s.magic, func(r rune) bool { return r < 0x20 || r >= 0x7F }) {
+			return fmt.Errorf("%w: the content is %s, not text", errWrongFormat, s.what)
+		}
+	}
+	return sniffControl(b, false)
+}
+
+// sniffControl returns an error for a NUL byte in the first 8 KiB of b,
+// and, when ratio is set, for more than 1 % control bytes there.
+func sniffControl(b []byte, ratio bool) error {
 	n := min(len(b), 8192)
 	var ctl int
 	for i := 0; i < n; i++ {
@@ -120,7 +142,7 @@ func sniffBinary(b []byte) error {
 			ctl++
 		}
 	}
-	if n > 0 && ctl*100 > n {
+	if ratio && n > 0 && ctl*100 > n {
 		return fmt.Errorf("%w: binary content (%d control bytes in the first %d), not a text file", errWrongFormat, ctl, n)
 	}
 	return nil

@@ -58,6 +58,8 @@ func FuzzRead(f *testing.F) {
 // testdata/fuzz/FuzzRoundTrip.
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("id\x1fnavn\x1ekommentar\x1e1\x1fBjørn\x1fSa \"ok\"; ja\n2. linje\x1e2\x1f\x1f\\")
+	f.Add("PK\x03\x04\x1fb\x1e1\x1f2") // a ZIP signature: refused
+	f.Add("%PDF\x1fb\x1e1\x1f2")       // a header that reads %PDF: text
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\x00") {
 			return // encoding/csv turns \r\n into \n inside fields
@@ -120,6 +122,14 @@ func FuzzRoundTrip(f *testing.F) {
 			{"rfc", rfc.Bytes(), Options{Encoding: "utf-8", Delimiter: ";", HeaderRow: 1, Escape: "none", MissingValues: []string{""}}},
 			{"backslash", esc.Bytes(), Options{Encoding: "utf-8", Delimiter: ";", HeaderRow: 1, Escape: `\`, MissingValues: []string{""}}},
 		} {
+			if sniffDeclaredBinary(tc.in) != nil {
+				// Starts like a ZIP, gzip, image or .xls file: refused
+				// even when declared as text.
+				if _, err := Open(bytes.NewReader(tc.in), tc.o); !errors.Is(err, errWrongFormat) {
+					t.Fatalf("%s: Open(%q): %v, want ErrWrongFormat", tc.name, tc.in, err)
+				}
+				continue
+			}
 			r, err := Open(bytes.NewReader(tc.in), tc.o)
 			if err != nil {
 				t.Fatalf("%s: Open(%q): %v", tc.name, tc.in, err)
