@@ -98,6 +98,9 @@ func TestGoformation(t *testing.T) {
 	if w := fns["WorkerFunction"]; w.Timeout == nil || *w.Timeout != 900 || w.EphemeralStorage == nil {
 		t.Errorf("worker: timeout %v, ephemeral storage %v", w.Timeout, w.EphemeralStorage)
 	}
+	if a := fns["ApiFunction"]; a.EphemeralStorage != nil {
+		t.Errorf("api: ephemeral storage %v; it writes nothing to /tmp, the 512 MB default is enough", a.EphemeralStorage)
+	}
 	if c := fns["CatalogFunction"]; c.ReservedConcurrentExecutions == nil || *c.ReservedConcurrentExecutions != 1 {
 		t.Error("catalog: reserved concurrency is not 1 (its debounce relies on it)")
 	}
