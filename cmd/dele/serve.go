@@ -22,6 +22,7 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	var lf localFlags
 	lf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	writeIdle := fs.Duration("write-idle", server.DefaultWriteIdle, "close a response that makes no progress (the client accepts no bytes) for this long")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,14 +43,20 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *writeIdle <= 0 {
+		return fmt.Errorf("-write-idle must be positive, got %v", *writeIdle)
+	}
+	opts.WriteIdle = *writeIdle
 	h := server.Handler(public, opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	// No WriteTimeout: a large download may take minutes on a slow line.
-	// The query API bounds its own requests (openapi.Limits.Timeout);
-	// requests have no body, so reading one is quick or it is cut.
+	// Instead a response that makes no progress for -write-idle is cut
+	// (server.IdleWrites), and the query API bounds its own requests
+	// (openapi.Limits.Timeout); requests have no body, so reading one is
+	// quick or it is cut.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(env.stdout, "Serving %s on http://%s/ (portal /, catalog /catalog, OpenAPI /openapi.json, API /api/datasets). Ctrl-C stops.\n", *out, ln.Addr())

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dele-opendata/dele/internal/store"
 )
@@ -23,6 +24,10 @@ type Options struct {
 	// Catalog serves /catalog with content negotiation; nil serves
 	// catalog.ttl.
 	Catalog http.Handler
+	// WriteIdle is how long a response may make no progress (the client
+	// accepts no bytes) before the connection is closed; zero means
+	// DefaultWriteIdle. See IdleWrites.
+	WriteIdle time.Duration
 }
 
 // Handler returns an http.Handler serving the objects of public.
@@ -36,7 +41,11 @@ func Handler(public store.Store, o Options) http.Handler {
 		mux.Handle("/catalog", o.Catalog)
 	}
 	mux.Handle("/", static)
-	return securityHeaders(mux)
+	idle := o.WriteIdle
+	if idle <= 0 {
+		idle = DefaultWriteIdle
+	}
+	return IdleWrites(securityHeaders(mux), idle)
 }
 
 func securityHeaders(h http.Handler) http.Handler {
