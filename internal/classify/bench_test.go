@@ -3,18 +3,22 @@ package classify
 import (
 	"bytes"
 	"encoding/csv"
+	"flag"
 	"testing"
 
 	"github.com/dele-opendata/dele/internal/benchdata"
 )
+
+var benchNoMemo = flag.Bool("scan.nomemo", false, "BenchmarkScan without the per-column memo")
 
 // BenchmarkScan measures scan throughput on 1M rows of the 13-column
 // municipal file from internal/benchdata (orgnr, person names, addresses,
 // postnummer, dates, amounts, free text). The rows are parsed once; 20,000
 // distinct rows are cycled so the benchmark measures the scanner, not CSV
 // parsing. One op scans 1,000,000 rows; the rows/s metric is reported.
-var benchNoMemo = false
-
+// With -scan.nomemo the per-column memo is off, for comparison:
+//
+//	go test ./internal/classify -run '^$' -bench 'Scan$' -args -scan.nomemo
 func BenchmarkScan(b *testing.B) {
 	const distinct, perOp = 20000, 1000000
 	var buf bytes.Buffer
@@ -33,7 +37,7 @@ func BenchmarkScan(b *testing.B) {
 	var r Result
 	for b.Loop() {
 		s := NewScanner(header, Options{})
-		s.noMemo = benchNoMemo
+		s.noMemo = *benchNoMemo
 		for i := 0; i < perOp; i++ {
 			s.Scan(int64(i+2), rows[i%len(rows)])
 		}
