@@ -36,6 +36,7 @@ for fn in "${fns[@]}"; do
 	if [ "$fn" = worker ] && [ -d "$root/datasets/sources" ]; then
 		cp -R "$root/datasets/sources" "$dir/datasets/sources"
 	fi
-	(cd "$root" && go run ./infra/zipdir "$dir" "$out/$fn.zip")
+	# zipdir runs here, so it is built for this machine, not for GOARCH.
+	(cd "$root" && env -u GOOS -u GOARCH go run ./infra/zipdir "$dir" "$out/$fn.zip")
 	echo "built $dir and $out/$fn.zip ($(du -sh "$dir/bootstrap" | cut -f1) bootstrap, $(du -sh "$out/$fn.zip" | cut -f1) zipped, linux/$arch)"
 done
