@@ -11,6 +11,9 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/file"
@@ -103,6 +106,150 @@ type colScratch struct {
 	f64   []float64
 	bools []bool
 	bytes []parquet.ByteArray
+	// dict is a dictionary-encoded column's row group so far.
+	dict dictColumn
+}
+
+// dictColumn collects a dictionary-encoded text column's row group: the
+// distinct values in order of first appearance, an index per row (0 for
+// a null) and the definition levels. At the end of the row group they go
+// to Arrow's encoder as a whole (PutDictionary, WriteDictIndices), as
+// pqarrow does for Arrow dictionary arrays. Arrow's own path,
+// DictByteArrayEncoder.Put, costs a heap allocation per value (each
+// value is passed to its memo table as an interface); a Go map lookup by
+// string costs none. The bytes are the same.
+type dictColumn struct {
+	ids   map[string]int32
+	vals  []string // copies: batches are reused after Write
+	bytes int      // dictionary page size so far (values plus 4 bytes each)
+	idx   []int32
+	def   []int16
+	nulls int
+	// plain is set when the dictionary outgrew maxDictBytes: the rest of
+	// the row group goes through Arrow's own path, which falls back to
+	// plain encoding as it would have.
+	plain bool
+}
+
+// maxDictBytes is Arrow's default dictionary page size limit
+// (parquet.DefaultDictionaryPageSizeLimit); past it Arrow falls back to
+// plain encoding.
+const maxDictBytes = int(parquet.DefaultDictionaryPageSizeLimit)
+
+func (d *dictColumn) reset() {
+	clear(d.ids)
+	clear(d.vals) // let the strings go
+	d.vals, d.idx, d.def = d.vals[:0], d.idx[:0], d.def[:0]
+	d.bytes, d.nulls, d.plain = 0, 0, false
+}
+
+// add appends rows and returns how many it took: fewer than all when the
+// dictionary would grow past maxDictBytes.
+func (d *dictColumn) add(strs []string, valid []bool) int {
+	if d.ids == nil {
+		d.ids = make(map[string]int32, 256)
+	}
+	for j, v := range strs {
+		if !valid[j] {
+			d.idx = append(d.idx, 0)
+			d.def = append(d.def, 0)
+			d.nulls++
+			continue
+		}
+		id, ok := d.ids[v]
+		if !ok {
+			if d.bytes+len(v)+4 > maxDictBytes {
+				return j
+			}
+			id = int32(len(d.vals))
+			v = strings.Clone(v)
+			d.ids[v] = id
+			d.vals = append(d.vals, v)
+			d.bytes += len(v) + 4
+		}
+		d.idx = append(d.idx, id)
+		d.def = append(d.def, 1)
+	}
+	return len(strs)
+}
+
+// dictPutter and dictEntries are methods of Arrow's dictionary encoders
+// (whose interface is in an internal package).
+type (
+	dictPutter  interface{ PutDictionary(arrow.Array) error }
+	dictEntries interface{ NumEntries() int }
+)
+
+// write hands the collected row group to cw: the dictionary, the
+// statistics (from the dictionary: every value in it occurs), and the
+// indices with their definition levels.
+func (d *dictColumn) write(cw file.ColumnChunkWriter) error {
+	if d.plain || len(d.def) == 0 {
+		return nil
+	}
+	enc, ok := cw.CurrentEncoder().(dictPutter)
+	if !ok {
+		// Not dictionary-encoding after all: Arrow's own path.
+		return d.writeDense(cw)
+	}
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	sb.Reserve(len(d.vals))
+	for _, v := range d.vals {
+		sb.Append(v)
+	}
+	dict := sb.NewArray()
+	defer dict.Release()
+	if err := enc.PutDictionary(dict); err != nil {
+		return err
+	}
+	if n, ok := cw.CurrentEncoder().(dictEntries); !ok || n.NumEntries() != len(d.vals) {
+		return fmt.Errorf("dictionary of %d values became %d entries", len(d.vals), n.NumEntries())
+	}
+	if st := cw.PageStatistics(); st != nil {
+		st.IncNulls(int64(d.nulls))
+		st.IncNumValues(int64(len(d.def) - d.nulls))
+		if err := st.UpdateFromArrow(dict, false); err != nil {
+			return err
+		}
+	}
+	// In pieces of at most one write batch, each a new array: Arrow v15
+	// misreads a slice (non-zero offset) of an index array with nulls,
+	// and WriteDictIndices slices anything longer than a write batch.
+	ib := array.NewInt32Builder(memory.DefaultAllocator)
+	defer ib.Release()
+	step := int(cw.Properties().WriteBatchSize())
+	for lo := 0; lo < len(d.def); lo += step {
+		hi := min(lo+step, len(d.def))
+		ib.Reserve(hi - lo)
+		for j := lo; j < hi; j++ {
+			if d.def[j] == 0 {
+				ib.AppendNull()
+			} else {
+				ib.Append(d.idx[j])
+			}
+		}
+		idx := ib.NewArray()
+		err := cw.WriteDictIndices(idx, d.def[lo:hi], nil)
+		idx.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeDense writes the collected rows through Arrow's value path.
+func (d *dictColumn) writeDense(cw file.ColumnChunkWriter) error {
+	vals := make([]parquet.ByteArray, 0, len(d.idx)-d.nulls)
+	for j, l := range d.def {
+		if l == 1 {
+			v := d.vals[d.idx[j]]
+			vals = append(vals, unsafe.Slice(unsafe.StringData(v), len(v)))
+		}
+	}
+	_, err := cw.(*file.ByteArrayColumnChunkWriter).WriteBatch(vals, d.def, nil)
+	d.plain = true
+	return err
 }
 
 // NewParquetWriter returns a writer of a Parquet file with schema's columns
@@ -345,14 +492,20 @@ func (p *ParquetWriter) closeRowGroup() error {
 		if err != nil {
 			return fmt.Errorf("convert: parquet: close row group: %w", err)
 		}
-		f, ok := cw.(pageFlusher)
-		st := cw.PageStatistics()
-		if !ok || st == nil || st.NumValues()+st.NullCount() == 0 {
-			continue // nothing buffered, or Close will do it
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			d := &p.cols[i].dict
+			if err := d.write(cw); err != nil {
+				errs[i] = err
+				return
+			}
+			d.reset()
+			f, ok := cw.(pageFlusher)
+			st := cw.PageStatistics()
+			if !ok || st == nil || st.NumValues()+st.NullCount() == 0 {
+				return // nothing buffered, or Close will do it
+			}
 			errs[i] = f.FlushCurrentPage()
 		}()
 	}
@@ -390,6 +543,18 @@ func (p *ParquetWriter) writeColumn(i int, c *table.Column, lo, hi int) error {
 		return err
 	}
 	s := &p.cols[i]
+	if p.dict[i] && !s.dict.plain {
+		k := s.dict.add(c.Strings[lo:hi], c.Valid[lo:hi])
+		if k == hi-lo {
+			return nil // written when the row group closes
+		}
+		// The dictionary is full: the row group goes on through Arrow's
+		// own path, which falls back to plain encoding.
+		if err := s.dict.writeDense(cw); err != nil {
+			return err
+		}
+		lo += k
+	}
 	valid := c.Valid[lo:hi]
 	s.def = grow(s.def, hi-lo)
 	nulls := 0

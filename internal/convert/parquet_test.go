@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -281,5 +282,46 @@ func TestParquetWriterErrors(t *testing.T) {
 	other := table.NewBatch(&tableschema.Schema{Fields: s.Fields[:2]}, 1)
 	if err := w.Write(other); err == nil {
 		t.Error("batch with the wrong number of columns accepted")
+	}
+}
+
+// TestDictionaryOverflow checks the encodings the writer chose for the
+// "dictoverflow" table: in the first row group the dictionary outgrew
+// 1 MB, so the column chunk has a dictionary page and then plain pages;
+// the second row group starts a dictionary again and is all dictionary.
+// (TestParquetInterop reads the values back with three readers.)
+func TestDictionaryOverflow(t *testing.T) {
+	var tt testTable
+	for _, x := range representativeTables(t) {
+		if x.name == "dictoverflow" {
+			tt = x
+		}
+	}
+	r, err := file.NewParquetReader(bytes.NewReader(writeParquet(t, tt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NumRowGroups() != 2 {
+		t.Fatalf("%d row groups, want 2", r.NumRowGroups())
+	}
+	// The data pages' encodings: dictionary indices, and plain ones after
+	// the fallback.
+	want := []string{"[PLAIN RLE_DICTIONARY]", "[RLE_DICTIONARY]"}
+	for g := range 2 {
+		cc, err := r.MetaData().RowGroup(g).ColumnChunk(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var encs []string
+		for _, e := range cc.EncodingStats() {
+			if e.PageType.String() == "DATA_PAGE" {
+				encs = append(encs, e.Encoding.String())
+			}
+		}
+		slices.Sort(encs)
+		encs = slices.Compact(encs)
+		if got := fmt.Sprint(encs); got != want[g] || !cc.HasDictionaryPage() {
+			t.Errorf("row group %d: data page encodings %s, dictionary page %v; want %s and a dictionary page", g, got, cc.HasDictionaryPage(), want[g])
+		}
 	}
 }

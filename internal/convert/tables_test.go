@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/dele-opendata/dele/internal/benchdata"
@@ -156,6 +157,32 @@ func representativeTables(t testing.TB) []testTable {
 		mb = append(mb, b)
 	}
 	tables = append(tables, testTable{name: "manyrowgroups", schema: ms, batches: mb, rgRows: 1000})
+
+	// A dictionary-encoded column whose dictionary outgrows Arrow's 1 MB
+	// page limit in the middle of a batch of the first row group (the rest
+	// of that group is written plain), then a second row group that starts
+	// a dictionary again.
+	ovs := &tableschema.Schema{Fields: []tableschema.Field{
+		{Name: "id", Type: tableschema.Integer},
+		{Name: "tekst", Type: tableschema.String},
+	}}
+	var ovb []*table.Batch
+	row := int64(0)
+	for _, part := range []struct{ n, kind int }{{2000, 0}, {1200, 1}, {7500, 0}} {
+		b := table.NewBatch(ovs, part.n)
+		for range part.n {
+			var v cell = fmt.Sprintf("kategori %d", row%50)
+			if part.kind == 1 {
+				v = fmt.Sprintf("%04d %s", row, strings.Repeat("lang tekst ", 90))
+			} else if row%13 == 0 {
+				v = nil
+			}
+			appendRow(b, row+2, row, v)
+			row++
+		}
+		ovb = append(ovb, b)
+	}
+	tables = append(tables, testTable{name: "dictoverflow", schema: ovs, batches: ovb, rgRows: 10000})
 
 	var csvData bytes.Buffer
 	if err := benchdata.Write(&csvData, 3000); err != nil {
