@@ -212,9 +212,10 @@ func (d *dictColumn) write(cw file.ColumnChunkWriter) error {
 			return err
 		}
 	}
-	// In pieces of at most one write batch, each a new array: Arrow v15
-	// misreads a slice (non-zero offset) of an index array with nulls,
-	// and WriteDictIndices slices anything longer than a write batch.
+	// In pieces of at most one write batch, each a new array:
+	// WriteDictIndices slices a longer index array into write batches,
+	// and with Arrow v15 those slices of an array with nulls were written
+	// with wrong values (the interop tests caught it).
 	ib := array.NewInt32Builder(memory.DefaultAllocator)
 	defer ib.Release()
 	step := int(cw.Properties().WriteBatchSize())
