@@ -286,7 +286,10 @@ type fieldParser struct {
 }
 
 type chunkParser struct {
-	comma   byte
+	comma byte
+	// stop marks the bytes that end or break an unquoted field: the
+	// delimiter, '\n' and '"'.
+	stop    [256]bool
 	header  bool
 	names   []string
 	fields  []fieldParser
@@ -295,6 +298,7 @@ type chunkParser struct {
 
 func newChunkParser(s *tableschema.Schema, o CSVOptions) (*chunkParser, error) {
 	p := &chunkParser{comma: o.Comma, header: o.Header, names: s.Names()}
+	p.stop[o.Comma], p.stop['\n'], p.stop['"'] = true, true, true
 	for _, m := range s.MissingValues {
 		if m != "" {
 			p.missing = append(p.missing, m)
@@ -383,15 +387,11 @@ func (p *chunkParser) parse(c *chunk, b *table.Batch, arenas []arena) error {
 				}
 			} else {
 				begin := pos
-				for pos < len(s) {
-					ch := s[pos]
-					if ch == p.comma || ch == '\n' {
-						break
-					}
-					if ch == '"' {
-						return &ParseError{Line: start, Err: fmt.Errorf("%w: quote inside unquoted field %d", ErrQuote, col+1)}
-					}
+				for pos < len(s) && !p.stop[s[pos]] {
 					pos++
+				}
+				if pos < len(s) && s[pos] == '"' {
+					return &ParseError{Line: start, Err: fmt.Errorf("%w: quote inside unquoted field %d", ErrQuote, col+1)}
 				}
 				field = s[begin:pos]
 				if pos < len(s) && s[pos] == '\n' && len(field) > 0 && field[len(field)-1] == '\r' {

@@ -11,9 +11,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/file"
@@ -73,7 +70,7 @@ type Metadata struct {
 // group of compressed pages, never by the number of rows written.
 //
 // The file writer is created on the first Write, because the choice of
-// dictionary encoding for text columns looks at the values of the first
+// dictionary encoding looks at the values of the first
 // batch (see DictionaryColumns).
 type ParquetWriter struct {
 	w      *bufio.Writer // also keeps the file writer from closing the caller's writer
@@ -108,151 +105,6 @@ type colScratch struct {
 	bytes []parquet.ByteArray
 	// dict is a dictionary-encoded column's row group so far.
 	dict dictColumn
-}
-
-// dictColumn collects a dictionary-encoded text column's row group: the
-// distinct values in order of first appearance, an index per row (0 for
-// a null) and the definition levels. At the end of the row group they go
-// to Arrow's encoder as a whole (PutDictionary, WriteDictIndices), as
-// pqarrow does for Arrow dictionary arrays. Arrow's own path,
-// DictByteArrayEncoder.Put, costs a heap allocation per value (each
-// value is passed to its memo table as an interface); a Go map lookup by
-// string costs none. The file's bytes are the same (compared on the
-// benchmark's 1M-row file); only where a dictionary outgrows its limit
-// may the switch to plain pages come a few values earlier or later.
-type dictColumn struct {
-	ids   map[string]int32
-	vals  []string // copies: batches are reused after Write
-	bytes int      // dictionary page size so far (values plus 4 bytes each)
-	idx   []int32
-	def   []int16
-	nulls int
-	// plain is set when the dictionary outgrew maxDictBytes: the rest of
-	// the row group goes through Arrow's own path, which falls back to
-	// plain encoding as it would have.
-	plain bool
-}
-
-// maxDictBytes is Arrow's default dictionary page size limit
-// (parquet.DefaultDictionaryPageSizeLimit); past it Arrow falls back to
-// plain encoding.
-const maxDictBytes = int(parquet.DefaultDictionaryPageSizeLimit)
-
-func (d *dictColumn) reset() {
-	clear(d.ids)
-	clear(d.vals) // let the strings go
-	d.vals, d.idx, d.def = d.vals[:0], d.idx[:0], d.def[:0]
-	d.bytes, d.nulls, d.plain = 0, 0, false
-}
-
-// add appends rows and returns how many it took: fewer than all when the
-// dictionary would grow past maxDictBytes.
-func (d *dictColumn) add(strs []string, valid []bool) int {
-	if d.ids == nil {
-		d.ids = make(map[string]int32, 256)
-	}
-	for j, v := range strs {
-		if !valid[j] {
-			d.idx = append(d.idx, 0)
-			d.def = append(d.def, 0)
-			d.nulls++
-			continue
-		}
-		id, ok := d.ids[v]
-		if !ok {
-			if d.bytes+len(v)+4 > maxDictBytes {
-				return j
-			}
-			id = int32(len(d.vals))
-			v = strings.Clone(v)
-			d.ids[v] = id
-			d.vals = append(d.vals, v)
-			d.bytes += len(v) + 4
-		}
-		d.idx = append(d.idx, id)
-		d.def = append(d.def, 1)
-	}
-	return len(strs)
-}
-
-// dictPutter and dictEntries are methods of Arrow's dictionary encoders
-// (whose interface is in an internal package).
-type (
-	dictPutter  interface{ PutDictionary(arrow.Array) error }
-	dictEntries interface{ NumEntries() int }
-)
-
-// write hands the collected row group to cw: the dictionary, the
-// statistics (from the dictionary: every value in it occurs), and the
-// indices with their definition levels.
-func (d *dictColumn) write(cw file.ColumnChunkWriter) error {
-	if d.plain || len(d.def) == 0 {
-		return nil
-	}
-	enc, ok := cw.CurrentEncoder().(dictPutter)
-	if !ok {
-		// Not dictionary-encoding after all: Arrow's own path.
-		return d.writeDense(cw)
-	}
-	sb := array.NewStringBuilder(memory.DefaultAllocator)
-	sb.Reserve(len(d.vals))
-	for _, v := range d.vals {
-		sb.Append(v)
-	}
-	dict := sb.NewArray()
-	defer dict.Release()
-	if err := enc.PutDictionary(dict); err != nil {
-		return err
-	}
-	if n, ok := cw.CurrentEncoder().(dictEntries); !ok || n.NumEntries() != len(d.vals) {
-		return fmt.Errorf("dictionary of %d values became %d entries", len(d.vals), n.NumEntries())
-	}
-	if st := cw.PageStatistics(); st != nil {
-		st.IncNulls(int64(d.nulls))
-		st.IncNumValues(int64(len(d.def) - d.nulls))
-		if err := st.UpdateFromArrow(dict, false); err != nil {
-			return err
-		}
-	}
-	// In pieces of at most one write batch, each a new array:
-	// WriteDictIndices slices a longer index array into write batches,
-	// and with Arrow v15 those slices of an array with nulls were written
-	// with wrong values (the interop tests caught it).
-	ib := array.NewInt32Builder(memory.DefaultAllocator)
-	defer ib.Release()
-	step := int(cw.Properties().WriteBatchSize())
-	for lo := 0; lo < len(d.def); lo += step {
-		hi := min(lo+step, len(d.def))
-		ib.Reserve(hi - lo)
-		for j := lo; j < hi; j++ {
-			if d.def[j] == 0 {
-				ib.AppendNull()
-			} else {
-				ib.Append(d.idx[j])
-			}
-		}
-		idx := ib.NewArray()
-		err := cw.WriteDictIndices(idx, d.def[lo:hi], nil)
-		idx.Release()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeDense writes the collected rows through Arrow's value path.
-func (d *dictColumn) writeDense(cw file.ColumnChunkWriter) error {
-	vals := make([]parquet.ByteArray, 0, len(d.idx)-d.nulls)
-	for j, l := range d.def {
-		if l == 1 {
-			v := d.vals[d.idx[j]]
-			vals = append(vals, unsafe.Slice(unsafe.StringData(v), len(v)))
-		}
-	}
-	_, err := cw.(*file.ByteArrayColumnChunkWriter).WriteBatch(vals, d.def, nil)
-	d.plain = true
-	return err
 }
 
 // NewParquetWriter returns a writer of a Parquet file with schema's columns
@@ -353,41 +205,11 @@ func parquetSchema(schema *tableschema.Schema) (*pqschema.GroupNode, []colKind, 
 	return root, kinds, nil
 }
 
-// DictionaryColumns reports, for each field, whether its Parquet column is
-// dictionary-encoded. Dictionary encoding pays off only for text with few
-// distinct values (categories, place names, municipality numbers); on
-// high-cardinality columns it makes files larger and conversion slower.
-// So numbers, dates, timestamps and booleans are written plain; so is text
-// that is a primary key, unique, or an organisation number; other text is
-// dictionary-encoded when at most a quarter of the first (up to) 8192
-// values of the first batch are distinct. The choice depends only on the
-// data, so the same input gives the same file.
-func DictionaryColumns(b *table.Batch) []bool {
-	s := b.Schema
-	dict := make([]bool, len(s.Fields))
-	for i, f := range s.Fields {
-		if table.KindOf(f.Type) != table.KindString || f.Constraints.Unique || f.Check == "orgnr" || (len(s.PrimaryKey) == 1 && s.PrimaryKey[0] == f.Name) {
-			continue
-		}
-		c := &b.Columns[i]
-		n := min(len(c.Strings), 8192)
-		if n == 0 {
-			dict[i] = true
-			continue
-		}
-		seen := make(map[string]struct{}, 64)
-		for j := 0; j < n && len(seen)*4 <= n; j++ {
-			if c.Valid[j] {
-				seen[c.Strings[j]] = struct{}{}
-			}
-		}
-		dict[i] = len(seen)*4 <= n
-	}
-	return dict
-}
-
 func (p *ParquetWriter) open(first *table.Batch) error {
 	p.dict = DictionaryColumns(first)
+	for i, k := range p.kinds {
+		p.cols[i].dict.init(k.kind)
+	}
 	js, err := p.schema.MarshalIndent()
 	if err != nil {
 		return fmt.Errorf("convert: parquet: %w", err)
@@ -499,9 +321,11 @@ func (p *ParquetWriter) closeRowGroup() error {
 		go func() {
 			defer wg.Done()
 			d := &p.cols[i].dict
-			if err := d.write(cw); err != nil {
-				errs[i] = err
-				return
+			if !d.plain {
+				if err := d.write(cw, p.kinds[i]); err != nil {
+					errs[i] = err
+					return
+				}
 			}
 			d.reset()
 			f, ok := cw.(pageFlusher)
@@ -547,16 +371,21 @@ func (p *ParquetWriter) writeColumn(i int, c *table.Column, lo, hi int) error {
 	}
 	s := &p.cols[i]
 	if p.dict[i] && !s.dict.plain {
-		k := s.dict.add(c.Strings[lo:hi], c.Valid[lo:hi])
-		if k == hi-lo {
-			return nil // written when the row group closes
-		}
-		// The dictionary is full: the row group goes on through Arrow's
-		// own path, which falls back to plain encoding.
-		if err := s.dict.writeDense(cw); err != nil {
+		k, err := p.addDict(i, c, lo, hi)
+		if err != nil {
 			return err
 		}
-		lo += k
+		if k == hi-lo && !s.dict.costlier(dictCheckRows) {
+			return nil // written when the row group closes
+		}
+		// The dictionary is full, or larger than plain values would be:
+		// the rest of the row group is written plain.
+		if err := s.dict.fallback(cw, p.kinds[i]); err != nil {
+			return err
+		}
+		if lo += k; lo == hi {
+			return nil
+		}
 	}
 	valid := c.Valid[lo:hi]
 	s.def = grow(s.def, hi-lo)
@@ -582,8 +411,8 @@ func (p *ParquetWriter) writeColumn(i int, c *table.Column, lo, hi int) error {
 		s.i32 = s.i32[:0]
 		for j, v := range c.Ints[lo:hi] {
 			if valid[j] {
-				if v < math.MinInt32 || v > math.MaxInt32 {
-					return fmt.Errorf("date out of range (%d days since 1970-01-01)", v)
+				if err := checkDate(v); err != nil {
+					return err
 				}
 				s.i32 = append(s.i32, int32(v))
 			}
@@ -593,14 +422,13 @@ func (p *ParquetWriter) writeColumn(i int, c *table.Column, lo, hi int) error {
 		vals := c.Floats[lo:hi]
 		if k.scale >= 0 {
 			s.i64 = s.i64[:0]
-			m := pow10[k.scale]
 			for j, v := range vals {
 				if valid[j] {
-					x := math.Round(v * m)
-					if math.IsNaN(x) || x >= 1e18 || x <= -1e18 {
-						return fmt.Errorf("value %v does not fit the column's decimal type", v)
+					x, err := scaleDecimal(v, k.scale)
+					if err != nil {
+						return err
 					}
-					s.i64 = append(s.i64, int64(x))
+					s.i64 = append(s.i64, x)
 				}
 			}
 			_, err = cw.(*file.Int64ColumnChunkWriter).WriteBatch(s.i64, s.def, nil)
@@ -630,6 +458,60 @@ func (p *ParquetWriter) writeColumn(i int, c *table.Column, lo, hi int) error {
 		_, err = cw.(*file.ByteArrayColumnChunkWriter).WriteBatch(s.bytes, s.def, nil)
 	}
 	return err
+}
+
+// addDict adds rows [lo, hi) of column i to its dictionary and returns how
+// many it took (see dictColumn.addText).
+func (p *ParquetWriter) addDict(i int, c *table.Column, lo, hi int) (int, error) {
+	d := &p.cols[i].dict
+	valid := c.Valid[lo:hi]
+	switch k := p.kinds[i]; k.kind {
+	case table.KindString:
+		return d.addText(c.Strings[lo:hi], valid), nil
+	case table.KindFloat:
+		if k.scale < 0 {
+			return d.addNums(floatBits(c.Floats[lo:hi]), valid), nil
+		}
+		s := &p.cols[i]
+		s.i64 = grow(s.i64, hi-lo)
+		for j, v := range c.Floats[lo:hi] {
+			s.i64[j] = 0
+			if valid[j] {
+				x, err := scaleDecimal(v, k.scale)
+				if err != nil {
+					return 0, err
+				}
+				s.i64[j] = x
+			}
+		}
+		return d.addNums(intBits(s.i64), valid), nil
+	case table.KindDate:
+		for j, v := range c.Ints[lo:hi] {
+			if valid[j] {
+				if err := checkDate(v); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	return d.addNums(intBits(c.Ints[lo:hi]), valid), nil
+}
+
+// checkDate checks that a day count fits Parquet's INT32 DATE.
+func checkDate(days int64) error {
+	if days < math.MinInt32 || days > math.MaxInt32 {
+		return fmt.Errorf("date out of range (%d days since 1970-01-01)", days)
+	}
+	return nil
+}
+
+// scaleDecimal returns v as an unscaled decimal with scale digits.
+func scaleDecimal(v float64, scale int) (int64, error) {
+	x := math.Round(v * pow10[scale])
+	if math.IsNaN(x) || x >= 1e18 || x <= -1e18 {
+		return 0, fmt.Errorf("value %v does not fit the column's decimal type", v)
+	}
+	return int64(x), nil
 }
 
 func grow[T any](s []T, n int) []T {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -217,16 +218,19 @@ func TestParquetLayout(t *testing.T) {
 			}
 		})
 	}
-	// The benchmark table: categories are dictionary-encoded, identifiers
-	// and organisation numbers are not.
+	// The benchmark table: categories, place names and counts are
+	// dictionary-encoded; identifiers, organisation numbers, amounts with
+	// cents, booleans and addresses (text whose dictionary would not halve
+	// it) are not. (Names, dates and postnummer are close to the line in
+	// a batch this small.)
 	mun := tables[len(tables)-1]
 	dict := DictionaryColumns(mun.batches[0])
-	for _, name := range []string{"kategori", "poststed", "kommunenummer"} {
+	for _, name := range []string{"kategori", "poststed", "kommunenummer", "antall"} {
 		if !dict[mun.schema.Index(name)] {
 			t.Errorf("%s is not dictionary-encoded", name)
 		}
 	}
-	for _, name := range []string{"id", "orgnr", "postnummer", "belop", "adresse"} {
+	for _, name := range []string{"id", "orgnr", "belop", "aktiv", "adresse"} {
 		if dict[mun.schema.Index(name)] {
 			t.Errorf("%s is dictionary-encoded", name)
 		}
@@ -285,6 +289,73 @@ func TestParquetWriterErrors(t *testing.T) {
 	}
 }
 
+// dataPageEncodings returns the encodings of the data pages of column c
+// in row group g, sorted, and whether the chunk has a dictionary page.
+func dataPageEncodings(t *testing.T, r *file.Reader, g, c int) (string, bool) {
+	t.Helper()
+	cc, err := r.MetaData().RowGroup(g).ColumnChunk(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var encs []string
+	for _, e := range cc.EncodingStats() {
+		if e.PageType.String() == "DATA_PAGE" {
+			encs = append(encs, e.Encoding.String())
+		}
+	}
+	slices.Sort(encs)
+	return fmt.Sprint(slices.Compact(encs)), cc.HasDictionaryPage()
+}
+
+// TestDictionaryNumbers checks the encodings chosen for the "dictnumbers"
+// table: every column has a dictionary in both row groups; column n falls
+// back to plain values in the first row group once its dictionary is
+// larger than plain values would be. (TestParquetInterop reads the values
+// back with three readers.)
+func TestDictionaryNumbers(t *testing.T) {
+	var tt testTable
+	for _, x := range representativeTables(t) {
+		if x.name == "dictnumbers" {
+			tt = x
+		}
+	}
+	r, err := file.NewParquetReader(bytes.NewReader(writeParquet(t, tt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NumRowGroups() != 2 {
+		t.Fatalf("%d row groups, want 2", r.NumRowGroups())
+	}
+	for g := range 2 {
+		for c, f := range tt.schema.Fields {
+			want := "[RLE_DICTIONARY]"
+			if c == 0 && g == 0 {
+				want = "[PLAIN RLE_DICTIONARY]"
+			}
+			if got, dict := dataPageEncodings(t, r, g, c); got != want || !dict {
+				t.Errorf("row group %d, %s: data page encodings %s, dictionary page %v; want %s and a dictionary page", g, f.Name, got, dict, want)
+			}
+		}
+	}
+}
+
+// TestDictionaryKeys checks that numbers are told apart by their bits:
+// 0 and -0 are different values, and NaN is one value.
+func TestDictionaryKeys(t *testing.T) {
+	var d dictColumn
+	d.init(table.KindFloat)
+	vals := []float64{0, math.Copysign(0, -1), math.NaN(), math.NaN(), 1.5, 0}
+	if n := d.addNums(floatBits(vals), []bool{true, true, true, true, true, true}); n != len(vals) {
+		t.Fatalf("took %d values, want %d", n, len(vals))
+	}
+	if got, want := fmt.Sprint(d.idx), "[0 1 2 2 3 0]"; got != want {
+		t.Errorf("indices %s, want %s", got, want)
+	}
+	if d.dictBytes != 4*8 || d.plainBytes != 6*8 {
+		t.Errorf("dictionary %d bytes, plain %d; want 32 and 48", d.dictBytes, d.plainBytes)
+	}
+}
+
 // TestDictionaryOverflow checks the encodings the writer chose for the
 // "dictoverflow" table: in the first row group the dictionary outgrew
 // 1 MB, so the column chunk has a dictionary page and then plain pages;
@@ -308,20 +379,8 @@ func TestDictionaryOverflow(t *testing.T) {
 	// the fallback.
 	want := []string{"[PLAIN RLE_DICTIONARY]", "[RLE_DICTIONARY]"}
 	for g := range 2 {
-		cc, err := r.MetaData().RowGroup(g).ColumnChunk(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var encs []string
-		for _, e := range cc.EncodingStats() {
-			if e.PageType.String() == "DATA_PAGE" {
-				encs = append(encs, e.Encoding.String())
-			}
-		}
-		slices.Sort(encs)
-		encs = slices.Compact(encs)
-		if got := fmt.Sprint(encs); got != want[g] || !cc.HasDictionaryPage() {
-			t.Errorf("row group %d: data page encodings %s, dictionary page %v; want %s and a dictionary page", g, got, cc.HasDictionaryPage(), want[g])
+		if got, dict := dataPageEncodings(t, r, g, 1); got != want[g] || !dict {
+			t.Errorf("row group %d: data page encodings %s, dictionary page %v; want %s and a dictionary page", g, got, dict, want[g])
 		}
 	}
 }

@@ -184,6 +184,42 @@ func representativeTables(t testing.TB) []testTable {
 	}
 	tables = append(tables, testTable{name: "dictoverflow", schema: ovs, batches: ovb, rgRows: 10000})
 
+	// Dictionaries of every physical type, with nulls: numbers, dates,
+	// timestamps, decimals and years that repeat. The integer column n
+	// repeats in the first batch (so the file enables its dictionary),
+	// then is unique until the dictionary is larger than plain values
+	// would be and the rest of the first row group is written plain; the
+	// second row group repeats again and is all dictionary.
+	dns := &tableschema.Schema{Fields: []tableschema.Field{
+		{Name: "n", Type: tableschema.Integer},
+		{Name: "dag", Type: tableschema.Date},
+		{Name: "tid", Type: tableschema.DateTime},
+		{Name: "belop", Type: tableschema.Number},
+		{Name: "sum", Type: tableschema.Number, Format: "decimal(9,2)"},
+		{Name: "aar", Type: tableschema.Year},
+		{Name: "kat", Type: tableschema.String},
+	}}
+	var dnb []*table.Batch
+	for part := range 10 {
+		b := table.NewBatch(dns, 3000)
+		for j := range 3000 {
+			r := int64(part*3000 + j)
+			n := r % 40
+			if r >= 3000 && r < 20000 {
+				n = r
+			}
+			vals := []cell{n, 19000 + r%300, 1704067200000000 + (r%50)*3600000000, float64(r%25)/4 - 2, float64(r%60) * 1.25, 2000 + r%25, fmt.Sprintf("k%d", r%7)}
+			for c := range vals {
+				if (r+int64(c))%11 == 0 {
+					vals[c] = nil
+				}
+			}
+			appendRow(b, r+2, vals...)
+		}
+		dnb = append(dnb, b)
+	}
+	tables = append(tables, testTable{name: "dictnumbers", schema: dns, batches: dnb, rgRows: 20000})
+
 	var csvData bytes.Buffer
 	if err := benchdata.Write(&csvData, 3000); err != nil {
 		t.Fatal(err)
