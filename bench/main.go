@@ -40,6 +40,7 @@ import (
 	"github.com/dele-opendata/dele/internal/benchdata"
 	"github.com/dele-opendata/dele/internal/config"
 	"github.com/dele-opendata/dele/internal/convert"
+	"github.com/dele-opendata/dele/internal/gctune"
 	"github.com/dele-opendata/dele/internal/pipeline"
 	"github.com/dele-opendata/dele/internal/store/fsstore"
 )
@@ -98,6 +99,10 @@ func main() {
 }
 
 func runChild(tool, in, out string, threads int) (result, error) {
+	if tool != "duckdb" {
+		// As the dele command and the Lambda functions do.
+		gctune.Apply(os.Getenv)
+	}
 	start := time.Now()
 	var rows int64
 	switch tool {

@@ -19,6 +19,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/dele-opendata/dele/internal/gctune"
 )
 
 // command is one subcommand of dele.
@@ -60,6 +62,7 @@ var errFailed = errors.New("failed")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	gctune.Apply(os.Getenv)
 	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
 	os.Exit(Main(ctx, env, os.Args[1:]))
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/dele-opendata/dele/internal/gctune"
 )
 
 // Builder builds a function's handler from its configuration. It returns
@@ -24,6 +26,7 @@ type Builder func(ctx context.Context, cfg *Config) (any, error)
 // API's /runtime/init/error endpoint (so the failed init is logged with
 // its reason) and exits.
 func Start(build Builder) {
+	gctune.Apply(os.Getenv)
 	ctx := context.Background()
 	cfg, err := FromEnv(os.Getenv)
 	var h any
