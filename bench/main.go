@@ -1,8 +1,9 @@
 // Command bench times Dele's CSV→Parquet conversion against DuckDB on the
 // same deterministic municipal CSV (internal/benchdata), in the same run:
-// convert.CSVToParquet (the conversion alone), the whole `dele run` path
-// (pipeline.Run: detection, personal-data scan, validation, Parquet,
-// publishing with read-back, catalog and portal) and DuckDB's COPY.
+// convert.CSVToParquet (the conversion alone, as `dele convert` runs it),
+// the whole `dele run` path (pipeline.Run: detection, personal-data scan,
+// validation, Parquet, publishing with read-back, catalog and portal) and
+// DuckDB's COPY.
 //
 // It generates the file (1M and 10M rows by default) in a temporary
 // directory, then runs each converter in its own subprocess, interleaved
@@ -283,7 +284,7 @@ func drive(rowsFlag string, runs int, dir string, threads int) error {
 			if tool != "duckdb" {
 				ratio = fmt.Sprintf("%.2f", med[tool]/med["duckdb"])
 			}
-			name := "Dele (`convert.CSVToParquet`, GOMAXPROCS=" + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"
+			name := "Dele (`dele convert`: convert.CSVToParquet, GOMAXPROCS=" + strconv.Itoa(runtime.GOMAXPROCS(0)) + ")"
 			if tool == "dele-run" {
 				name = "Dele, the whole `dele run` (scan, validate, Parquet, publish, catalog)"
 			}

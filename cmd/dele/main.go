@@ -39,6 +39,7 @@ var commands = []command{
 	{"catalog check", "check the DCAT-AP-NO catalog and print its problems", cmdCatalogCheck},
 	{"schema infer", "print the Table Schema inferred from every row of a CSV file", cmdSchemaInfer},
 	{"validate", "validate a CSV file against a Table Schema and print the report", cmdValidate},
+	{"convert", "convert a UTF-8 CSV file to Parquet with a Table Schema (strict, fast)", cmdConvert},
 	{"runs", "list the recorded runs of one or all datasets, newest first", cmdRuns},
 	{"report", "print the report of a dataset's newest (or a named) run", cmdReport},
 }

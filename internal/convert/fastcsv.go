@@ -62,9 +62,9 @@ var (
 // into typed batches for schema and calls fn with each batch, in input
 // order, from the calling goroutine. The batch is reused after fn returns.
 //
-// It is the fast path used by CSVToParquet and the benchmark, shaped like
-// the production pipeline (source reader → validator → writers) but with
-// both cores busy: one goroutine cuts the input into chunks at record
+// It is the fast path used by CSVToParquet (`dele convert`, the
+// benchmark), shaped like the pipeline of `dele run` (source reader →
+// validator → writers) but with both cores busy: one goroutine cuts the input into chunks at record
 // boundaries (tracking quotes, so quoted line breaks are handled), Workers
 // goroutines parse chunks into batches concurrently, and the caller gets
 // them back in order. Memory is bounded by about (2×Workers+2) chunks.

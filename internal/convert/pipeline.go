@@ -5,7 +5,8 @@
 // Writers stream: each Write encodes one batch and keeps only bounded
 // state, so memory depends on the batch size, never on the file size.
 // ReadCSV and CSVToParquet are a parallel fast path from delimited text to
-// typed batches, used by the benchmark against DuckDB (see bench/).
+// typed batches, used by `dele convert` and by the benchmark against DuckDB
+// (see bench/).
 //
 // The Parquet writer uses Arrow's Go Parquet implementation
 // (github.com/apache/arrow/go/v15/parquet/file, the column-chunk layer

@@ -2,7 +2,8 @@
 // benchdata (semicolon, decimal comma, æøå, quoted comments with
 // semicolons and newlines, leading-zero codes) for benchmarks:
 //
-//	go run ./internal/benchdata/gen -rows 1000000 -out municipal.csv
+//	go run ./internal/benchdata/gen -rows 1000000 -out municipal.csv -schema municipal.schema.json
+//	dele convert -schema municipal.schema.json -delimiter ';' municipal.csv
 package main
 
 import (
@@ -17,7 +18,17 @@ import (
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows to write")
 	out := flag.String("out", "", "output file (default: standard output)")
+	schema := flag.String("schema", "", "also write the file's Table Schema (JSON) here")
 	flag.Parse()
+	if *schema != "" {
+		b, err := benchdata.Schema().MarshalIndent()
+		if err == nil {
+			err = os.WriteFile(*schema, b, 0o644)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
 	w := os.Stdout
 	if *out != "" {
 		f, err := os.Create(*out)
