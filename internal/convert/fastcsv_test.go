@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,5 +199,38 @@ func TestReadCSVStopsOnCallbackError(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("err = %v after %d calls, want stop after 1", err, calls)
+	}
+}
+
+// TestFieldEnd compares the word-at-a-time scan with a byte loop on
+// random text made of the bytes that matter and their neighbours.
+func TestFieldEnd(t *testing.T) {
+	alphabet := []byte{';', ',', '\n', '"', '\r', 'a', 0x00, 0x7f, 0x80, 0xff, 0xc3, 0xa5, ';' ^ 0x80, '"' - 1, '\n' + 1}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, comma := range []byte{';', ',', '\t', '|'} {
+		p, err := newChunkParser(&tableschema.Schema{Fields: []tableschema.Field{{Name: "a"}}}, CSVOptions{Comma: comma})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20000 {
+			b := make([]byte, rnd.IntN(40))
+			for i := range b {
+				if rnd.IntN(6) == 0 {
+					b[i] = alphabet[rnd.IntN(len(alphabet))]
+				} else {
+					b[i] = byte('A' + rnd.IntN(26))
+				}
+			}
+			s := string(b)
+			for pos := 0; pos <= len(s); pos++ {
+				want := pos
+				for want < len(s) && s[want] != comma && s[want] != '\n' && s[want] != '"' {
+					want++
+				}
+				if got := p.fieldEnd(s, pos); got != want {
+					t.Fatalf("comma %q, %q from %d: got %d, want %d", comma, s, pos, got, want)
+				}
+			}
+		}
 	}
 }
