@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -106,8 +107,9 @@ type dictColumn struct {
 	// Text columns.
 	strIDs map[string]int32
 	strs   []string // copies: batches are reused after Write
-	// Numbers: int64 values, days, float64 bits or scaled decimals, as
-	// uint64 (so NaN is a key like any other, and -0 is not 0).
+		// Numbers: int64 values, days, float64 bits or scaled decimals, as
+	// uint64 (so -0 is not 0, and NaN, made one NaN by floatKeys, is a key
+	// like any other).
 	numIDs map[uint64]int32
 	nums   []uint64
 
@@ -370,6 +372,26 @@ func (d *dictColumn) dictionary(k colKind) arrow.Array {
 		}
 		return b.NewArray()
 	}
+}
+
+// floatKeys returns the dictionary keys of vals: their bits, except that
+// every NaN is the same NaN, as in Arrow's dictionary (whose memo table
+// keeps one NaN whatever its bits). scratch holds the keys when a NaN had
+// to be replaced.
+func floatKeys(vals []float64, scratch *[]int64) []uint64 {
+	keys := floatBits(vals)
+	if !slices.ContainsFunc(vals, math.IsNaN) {
+		return keys
+	}
+	*scratch = grow(*scratch, len(vals))
+	nan := int64(math.Float64bits(math.NaN()))
+	for j, v := range vals {
+		(*scratch)[j] = int64(keys[j])
+		if math.IsNaN(v) {
+			(*scratch)[j] = nan
+		}
+	}
+	return intBits(*scratch)
 }
 
 // intBits and floatBits view values as uint64 map keys without copying.

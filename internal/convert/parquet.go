@@ -469,10 +469,10 @@ func (p *ParquetWriter) addDict(i int, c *table.Column, lo, hi int) (int, error)
 	case table.KindString:
 		return d.addText(c.Strings[lo:hi], valid), nil
 	case table.KindFloat:
-		if k.scale < 0 {
-			return d.addNums(floatBits(c.Floats[lo:hi]), valid), nil
-		}
 		s := &p.cols[i]
+		if k.scale < 0 {
+			return d.addNums(floatKeys(c.Floats[lo:hi], &s.i64), valid), nil
+		}
 		s.i64 = grow(s.i64, hi-lo)
 		for j, v := range c.Floats[lo:hi] {
 			s.i64[j] = 0

@@ -340,12 +340,15 @@ func TestDictionaryNumbers(t *testing.T) {
 }
 
 // TestDictionaryKeys checks that numbers are told apart by their bits:
-// 0 and -0 are different values, and NaN is one value.
+// 0 and -0 are different values, and NaN is one value whatever its bits.
+// A column of them is written and read back.
 func TestDictionaryKeys(t *testing.T) {
 	var d dictColumn
 	d.init(table.KindFloat)
-	vals := []float64{0, math.Copysign(0, -1), math.NaN(), math.NaN(), 1.5, 0}
-	if n := d.addNums(floatBits(vals), []bool{true, true, true, true, true, true}); n != len(vals) {
+	otherNaN := math.Float64frombits(0xfff8000000000000) // math.NaN() is 0x7ff8000000000001
+	vals := []float64{0, math.Copysign(0, -1), math.NaN(), otherNaN, 1.5, 0}
+	var scratch []int64
+	if n := d.addNums(floatKeys(vals, &scratch), []bool{true, true, true, true, true, true}); n != len(vals) {
 		t.Fatalf("took %d values, want %d", n, len(vals))
 	}
 	if got, want := fmt.Sprint(d.idx), "[0 1 2 2 3 0]"; got != want {
@@ -354,6 +357,18 @@ func TestDictionaryKeys(t *testing.T) {
 	if d.dictBytes != 4*8 || d.plainBytes != 6*8 {
 		t.Errorf("dictionary %d bytes, plain %d; want 32 and 48", d.dictBytes, d.plainBytes)
 	}
+
+	s := &tableschema.Schema{Fields: []tableschema.Field{{Name: "x", Type: tableschema.Number}}}
+	b := table.NewBatch(s, 0)
+	for r := range 600 {
+		appendRow(b, int64(r+2), vals[r%len(vals)])
+	}
+	tt := testTable{name: "floatkeys", schema: s, batches: []*table.Batch{b}}
+	if !DictionaryColumns(b)[0] {
+		t.Fatal("the column is not dictionary-encoded")
+	}
+	_, _, cols, _ := readArrow(t, writeParquet(t, tt))
+	diffColumns(t, "arrow", tt, cols)
 }
 
 // TestDictionaryOverflow checks the encodings the writer chose for the
