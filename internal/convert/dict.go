@@ -107,7 +107,7 @@ type dictColumn struct {
 	// Text columns.
 	strIDs map[string]int32
 	strs   []string // copies: batches are reused after Write
-		// Numbers: int64 values, days, float64 bits or scaled decimals, as
+	// Numbers: int64 values, days, float64 bits or scaled decimals, as
 	// uint64 (so -0 is not 0, and NaN, made one NaN by floatKeys, is a key
 	// like any other).
 	numIDs map[uint64]int32
