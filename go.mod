@@ -16,7 +16,7 @@ require (
 	github.com/awslabs/goformation/v7 v7.14.9
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/jackc/pgx/v5 v5.12.0
-	github.com/klauspost/compress v1.16.7
+	github.com/klauspost/compress v1.20.4
 	github.com/knakk/rdf v0.0.0-20190304171630-8521bf4c5042
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/xitongsys/parquet-go v1.6.2
