@@ -95,6 +95,14 @@ func TestConvert(t *testing.T) {
 	if after, err := os.ReadFile(out); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the earlier output was changed (%v)", err)
 	}
+	// A file in Windows-1252 (as Excel writes it) is refused by name.
+	latin1 := strings.Replace(csvData.String(), "ø", "\xf8", 1)
+	if err := os.WriteFile(in, []byte(latin1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runDele(t, "convert", "-schema", schemaPath, "-delimiter", ";", in); code != 1 || !strings.Contains(stderr, "not valid UTF-8") {
+		t.Errorf("Windows-1252 file: exit %d, stderr %q; want 1 and not valid UTF-8", code, stderr)
+	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".dele-convert-") {

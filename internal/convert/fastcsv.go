@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/dele-opendata/dele/internal/table"
@@ -38,7 +39,7 @@ type CSVOptions struct {
 
 // ParseError is a value ReadCSV could not parse.
 type ParseError struct {
-	Line   int64  // 1-based line where the record starts
+	Line   int64  // 1-based line where the record starts (ErrEncoding: the line of the bad byte)
 	Column string // field name, empty for structural errors
 	Err    error
 }
@@ -58,6 +59,7 @@ var (
 	ErrQuote      = errors.New("bad quoting")
 	ErrValue      = errors.New("invalid value")
 	ErrHeader     = errors.New("header does not match the schema")
+	ErrEncoding   = errors.New("not valid UTF-8 (convert the file to UTF-8, or register it as a dataset: dele run detects the encoding)")
 )
 
 // ReadCSV parses delimited text (RFC 4180 quoting, LF or CRLF line ends)
@@ -77,7 +79,8 @@ var (
 // true/True/TRUE/1 or false/False/FALSE/0; date as ISO 8601 YYYY-MM-DD;
 // datetime as RFC 3339 (a missing zone means UTC); everything else as text.
 // Empty unquoted fields and the schema's MissingValues are missing values.
-// The first bad value stops the read with a *ParseError.
+// The input must be UTF-8 (a leading byte-order mark is skipped). The
+// first bad value or byte stops the read with a *ParseError.
 func ReadCSV(ctx context.Context, r io.Reader, schema *tableschema.Schema, o CSVOptions, fn func(*table.Batch) error) error {
 	if schema == nil || len(schema.Fields) == 0 {
 		return errors.New("convert: read csv: schema has no fields")
@@ -337,6 +340,12 @@ func newChunkParser(s *tableschema.Schema, o CSVOptions) (*chunkParser, error) {
 func (p *chunkParser) parse(c *chunk, b *table.Batch, arenas []arena) error {
 	s := c.data
 	line := c.line
+	if !utf8.ValidString(s) {
+		// Parquet text must be UTF-8, and a file in another encoding
+		// (Windows-1252 from Excel, say) would be read as garbage.
+		bad := firstInvalidUTF8(s)
+		return &ParseError{Line: line + int64(strings.Count(s[:bad], "\n")), Err: fmt.Errorf("%w: byte 0x%02x", ErrEncoding, s[bad])}
+	}
 	pos := 0
 	n := len(p.fields)
 	if c.first && len(s) >= 3 && s[:3] == "\xEF\xBB\xBF" {
@@ -433,6 +442,20 @@ func (p *chunkParser) parse(c *chunk, b *table.Batch, arenas []arena) error {
 		b.Lines = append(b.Lines, start)
 	}
 	return nil
+}
+
+// firstInvalidUTF8 returns the index of the first byte of s that is not
+// part of valid UTF-8 (s must not be valid).
+func firstInvalidUTF8(s string) int {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	return i
 }
 
 // fieldEnd returns the position of the first delimiter, '\n' or '"' in s

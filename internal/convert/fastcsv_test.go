@@ -117,6 +117,10 @@ func TestReadCSVErrors(t *testing.T) {
 		{"after quote", "n,d,x,b,s\n1,2024-02-03,1,true,\"a\"b\n", 2, "", ErrQuote},
 		{"open quote", "n,d,x,b,s\n\"1,2024-02-03,1,true,a\n", 2, "", ErrQuote},
 		{"line after quoted newline", "n,d,x,b,s\n1,2024-02-03,1,true,\"a\nb\"\n2,2024-02-03,1,nei,c\n", 4, "b", ErrValue},
+		{"latin-1", "n,d,x,b,s\n1,2024-02-03,1,true,a\n2,2024-02-03,1,true,Bj\xf8rn\n", 3, "", ErrEncoding},
+		{"latin-1 after quoted newline", "n,d,x,b,s\n1,2024-02-03,1,true,\"a\nS\xe6tre\"\n", 3, "", ErrEncoding},
+		{"utf-8 then latin-1", "n,d,x,b,s\n1,2024-02-03,1,true,Ærlig talt \xe6\n", 2, "", ErrEncoding},
+		{"latin-1 header", "n,d,x,b,\xe6\n", 1, "", ErrEncoding},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ReadCSV(context.Background(), strings.NewReader(tc.in), s, CSVOptions{Header: true, ChunkSize: 8}, func(*table.Batch) error { return nil })
