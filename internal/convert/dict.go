@@ -22,24 +22,24 @@ import (
 //
 // A column is dictionary-encoded when that makes its pages smaller: a
 // dictionary page with each distinct value once, and per row a small
-// index. That holds for categories and place names, and also for numbers,
-// dates and addresses that repeat within a row group (a count between 0
-// and 999, days of a few years, street addresses); it does not hold for
+// index. That holds for categories, place names and municipality numbers,
+// and also for numbers and dates that repeat within a row group (a count
+// between 0 and 999, days of a few years); it does not hold for
 // identifiers, amounts with cents or free text. Smaller pages are also
 // faster to write, because zstd, the most expensive step of the writer,
 // then has less to compress.
 //
 // The choice is made twice. When the file is opened, DictionaryColumns
 // looks at the first batch and enables a dictionary for the columns where
-// it would be smaller there (for text: half the size). Then, per row group, a dictColumn collects the
-// column's distinct values and indices; once it holds dictCheckRows values
-// and the dictionary would be larger than plain values, or the dictionary
-// outgrows maxDictBytes, the values so far are written with their
-// dictionary and the rest of the row group is written plain (Arrow's
-// FallbackToPlain: a dictionary page, dictionary-encoded pages, then plain
-// pages, a layout every reader supports). This is the rule parquet-mr
-// follows. The choice depends only on the data, so the same input gives
-// the same file.
+// it would be smaller there (for text: half the size or less). Then, per
+// row group, a dictColumn collects the column's distinct values and
+// indices; once it holds dictCheckRows values and the dictionary would be
+// larger than plain values, or the dictionary outgrows maxDictBytes, the
+// values so far are written with their dictionary and the rest of the row
+// group is written plain (Arrow's FallbackToPlain: a dictionary page,
+// dictionary-encoded pages, then plain pages, a layout every reader
+// supports). This is the rule parquet-mr follows. The choice depends only
+// on the data, so the same input gives the same file.
 
 // maxDictBytes is Arrow's default dictionary page size limit
 // (parquet.DefaultDictionaryPageSizeLimit); past it Arrow falls back to
@@ -81,11 +81,14 @@ func DictionaryColumns(b *table.Batch) []bool {
 		default:
 			k = d.addNums(intBits(c.Ints[:n]), c.Valid[:n])
 		}
-		dict[i] = k == n && !d.costlier(0)
-		if kind == table.KindString {
+		switch {
+		case k < n: // the dictionary outgrew its page
+		case kind == table.KindString:
 			// Looking up text costs more than looking up a number: text
 			// gets a dictionary where it halves the bytes.
-			dict[i] = k == n && 2*d.dictSize() <= d.plainBytes
+			dict[i] = 2*d.dictSize() <= d.plainBytes
+		default:
+			dict[i] = !d.costlier(0)
 		}
 	}
 	return dict
